@@ -1,0 +1,47 @@
+"""Hechuan innovation-ecosystem simulator: the odds that Hechuan District reaches the goals of its
+S&T innovation plan (2026, 2035), for a policy mix written in a scenario file.
+
+    import sim
+    scenario = sim.load_scenario("scenarios/baseline.toml")
+    out = sim.run_scenario(scenario, runs=1000, seed=1)
+    print(sim.format_table(out.odds, scenario.goals))
+
+``import sim`` is light: the names below load on first use, and matplotlib and mesa are never
+imported by it.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+
+__version__ = "0.1.0"
+
+_EXPORTS = {
+    "load_scenario": ".scenario.loader",
+    "apply_overrides": ".scenario.loader",
+    "Scenario": ".scenario.schema",
+    "ScenarioError": ".scenario.errors",
+    "run_scenario": ".runner",
+    "write_outputs": ".runner",
+    "evaluate": ".goals",
+    "compare": ".goals",
+    "format_table": ".report",
+    "format_compare": ".report",
+    "Results": ".results",
+    "read_indicators": ".results",
+    "fan_charts": ".plots",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    if name in _EXPORTS:
+        value = getattr(import_module(_EXPORTS[name], __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(list(globals()) + __all__)

@@ -1,0 +1,269 @@
+"""``innovsim``: the command line, a thin layer over the Python API.
+
+    innovsim validate scenarios/baseline.toml scenarios/*.toml
+    innovsim schema > scenario.schema.json
+    innovsim run scenarios/baseline.toml --runs 2000 --workers 8
+    innovsim compare scenarios/baseline.toml scenarios/more_subsidy.toml
+
+Exit codes: 0 success, 2 a mistake the user can fix (a broken scenario file, a bad option):
+the message is one paragraph on stderr, never a traceback. Any other exception is a bug and
+keeps its traceback. Heavy modules (pydantic, numpy, the engines) are imported inside the
+command functions, so ``innovsim --help`` answers at once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Sequence
+
+from .scenario.errors import ScenarioError, UserError
+
+EXIT_OK = 0
+EXIT_USER_ERROR = 2
+EXIT_INTERRUPTED = 130
+
+SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
+SCHEMA_TITLE = "Hechuan innovation-ecosystem simulator: scenario file"
+
+
+# ---- option types (argparse turns their errors into a usage message and exit code 2) ---------
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
+    return value
+
+
+def _fraction(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError(f"must lie strictly between 0 and 1, got {value:g}")
+    return value
+
+
+def _version() -> str:
+    try:
+        from importlib.metadata import version
+        return version("hechuan-innovsim")
+    except Exception:  # not installed (running from a source tree)
+        return "unknown"
+
+
+# ---- parser -----------------------------------------------------------------------------------
+
+def _add_run_options(p: argparse.ArgumentParser) -> None:
+    """Options shared by ``run`` and ``compare``."""
+    p.add_argument("--runs", type=_positive_int, metavar="N",
+                   help="Monte Carlo replicates (default: run.replicates of the scenario)")
+    p.add_argument("--seed", type=_non_negative_int, metavar="S",
+                   help="master seed (default: run.seed of the scenario)")
+    p.add_argument("--workers", type=_positive_int, metavar="K",
+                   help="worker processes (default: 1)")
+    p.add_argument("--out", metavar="DIR", help="folder for the results")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="innovsim",
+        description="Odds that Hechuan District reaches the goals of its S&T innovation plan, "
+                    "for a policy mix written in a scenario file.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("validate", help="check scenario files and explain any error",
+                       description="Load and validate each scenario file (with its extends chain). "
+                                   "Prints OK per valid file; exit code 2 if any file is invalid.")
+    p.add_argument("files", nargs="+", metavar="FILE", help="scenario TOML files")
+    p.set_defaults(func=_cmd_validate)
+
+    p = sub.add_parser("schema", help="print the JSON Schema of scenario files",
+                       description="Print the JSON Schema of scenario files (for editors and docs).")
+    p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
+    p.set_defaults(func=_cmd_schema)
+
+    p = sub.add_parser("run", help="simulate a scenario and report the odds of each goal",
+                       description="Run the Monte Carlo simulation of one scenario.")
+    p.add_argument("scenario", metavar="SCENARIO", help="scenario TOML file")
+    _add_run_options(p)
+    p.add_argument("--chunk-size", type=_positive_int, metavar="C",
+                   help="replicates simulated together in one block (default: run.chunk_size)")
+    p.add_argument("--precision", type=_fraction, metavar="P",
+                   help="target precision of the goal odds (e.g. 0.01)")
+    p.add_argument("--engine", choices=["core", "mesa"], default="core",
+                   help="vectorized core (default) or the Mesa agent model")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=_cmd_run)
+
+    p = sub.add_parser("compare", help="compare the odds of two scenarios",
+                       description="Run two scenarios on common random numbers and compare their odds.")
+    p.add_argument("a", metavar="A", help="first scenario TOML file")
+    p.add_argument("b", metavar="B", help="second scenario TOML file")
+    _add_run_options(p)
+    p.set_defaults(func=_cmd_compare)
+    return parser
+
+
+# ---- commands ---------------------------------------------------------------------------------
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    """Validate every file (not stopping at the first bad one); exit 2 if any failed."""
+    from .scenario.loader import load_scenario
+
+    failed = 0
+    for path in args.files:
+        try:
+            s = load_scenario(path)
+        except ScenarioError as exc:
+            failed += 1
+            print(str(exc), file=sys.stderr)
+            continue
+        print(f"OK: {path} ({s.meta.name}, {_plural(len(s.goals), 'goal')}, "
+              f"{_plural(len(s.levers.active()), 'lever')})")
+    return EXIT_USER_ERROR if failed else EXIT_OK
+
+
+def scenario_json_schema() -> dict:
+    """The JSON Schema of a scenario file, with ``$schema`` and a title."""
+    from .scenario.schema import Scenario
+
+    schema = Scenario.model_json_schema()
+    schema.pop("title", None)
+    return {"$schema": SCHEMA_DIALECT, "title": SCHEMA_TITLE, **schema}
+
+
+def _cmd_schema(args: argparse.Namespace) -> int:
+    import json
+
+    text = json.dumps(scenario_json_schema(), indent=2, ensure_ascii=False) + "\n"
+    if args.output:
+        try:
+            with open(args.output, "w", encoding="utf-8") as fh:
+                fh.write(text)
+        except OSError as exc:
+            raise UserError(f"cannot write the schema to '{args.output}': {exc.strerror or exc}") from None
+    else:
+        sys.stdout.write(text)
+    return EXIT_OK
+
+
+def _progress_bar(args, desc: str):
+    """A tqdm bar on stderr (or None with --quiet)."""
+    if getattr(args, "quiet", False):
+        return None
+    from tqdm import tqdm
+    return tqdm(total=0, desc=desc, unit="run", file=sys.stderr, dynamic_ncols=True, leave=False)
+
+
+def _workers(args) -> int:
+    return 1 if args.workers is None else args.workers
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    """innovsim run SCENARIO: simulate, print the odds table, write the results folder."""
+    from .scenario.loader import load_scenario
+
+    scenario = load_scenario(args.scenario)
+    if args.engine != "core":
+        raise UserError("--engine mesa: the Mesa agent model is not part of this release yet "
+                        "(tracked as issue 3); use the default --engine core.")
+    from .runner import run_scenario, write_outputs
+
+    bar = _progress_bar(args, scenario.meta.name)
+    try:
+        output = run_scenario(scenario, runs=args.runs, seed=args.seed, workers=_workers(args),
+                              chunk_size=args.chunk_size, precision=args.precision, out=args.out, progress=bar)
+    finally:
+        if bar is not None:
+            bar.close()
+    from .report import format_table
+
+    print(format_table(output.odds, scenario.goals))
+    if args.precision is not None and output.odds.max_half_width() > args.precision:
+        print(f"note: stopped at {output.results.n_runs} runs before every interval was within "
+              f"±{args.precision}", file=sys.stderr)
+    if args.out:
+        write_outputs(output, args.out)
+        reused = f" ({output.reused_blocks} finished blocks reused)" if output.reused_blocks else ""
+        print(f"Results in {args.out}: summary.json, report.txt, indicators/ (tidy Parquet), "
+              f"fan_<goal>.png{reused}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _cmd_compare(args: argparse.Namespace) -> int:
+    """innovsim compare A B: both scenarios on common random numbers, odds side by side."""
+    from .scenario.loader import load_scenario
+
+    a, b = load_scenario(args.a), load_scenario(args.b)
+    from .goals import compare
+    from .report import format_compare
+    from .runner import run_scenario
+
+    runs = args.runs if args.runs is not None else a.run.replicates
+    seed = args.seed if args.seed is not None else a.run.seed
+    outputs = []
+    for scenario in (a, b):
+        bar = _progress_bar(args, scenario.meta.name)
+        try:
+            outputs.append(run_scenario(scenario, runs=runs, seed=seed, workers=_workers(args), progress=bar))
+        finally:
+            if bar is not None:
+                bar.close()
+    oa, ob = outputs
+    comparison = compare(oa.odds, ob.odds, oa.results, ob.results, a.goals)
+    print(format_compare(comparison, oa.odds, a.goals))
+    if args.out:
+        import json
+        from pathlib import Path
+
+        from .goals import round_floats
+        out = Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        doc = {"a": a.meta.name, "b": b.meta.name, "runs": runs, "seed": seed, **comparison.to_dict()}
+        (out / "compare.json").write_text(json.dumps(round_floats(doc), indent=2, ensure_ascii=False) + "\n",
+                                          encoding="utf-8")
+    return EXIT_OK
+
+
+# ---- entry point ------------------------------------------------------------------------------
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse ``argv`` (default: ``sys.argv[1:]``), run the command, return the exit code."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help / --version (0) or a usage error (2), already printed
+        return exc.code if isinstance(exc.code, int) else EXIT_USER_ERROR
+    try:
+        return args.func(args)
+    except (ScenarioError, UserError) as exc:
+        print(str(exc), file=sys.stderr)
+        return EXIT_USER_ERROR
+    except KeyboardInterrupt:
+        print("innovsim: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

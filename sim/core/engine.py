@@ -1,0 +1,116 @@
+"""Run a scenario on the vectorized core: replicates in blocks, blocks in worker processes.
+
+``simulate_block`` runs one block of replicates from the base year to the horizon. ``run`` splits
+the requested replicates into blocks of ``chunk_size``, runs them in ``workers`` processes, and
+returns (or streams to disk) the indicators in replicate order. Every replicate draws from its
+own stream keyed by (seed, replicate index), so the numbers do not depend on chunk size, worker
+count or the order in which blocks finish.
+"""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..indicators import INDICATORS
+from ..results import Results
+from .init import Layout, build_layout, initial_block
+from .params import estimated_inputs, sample_parameters
+from .policy import Policy, build_policy
+from .step import Buffers, measure, step
+from .streams import ReplicateStreams
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """What every block of a run shares: the scenario, its layout and its lever schedule."""
+
+    scenario: object
+    layout: Layout
+    policy: Policy
+
+    @classmethod
+    def of(cls, scenario) -> "Prepared":
+        return cls(scenario, build_layout(scenario), build_policy(scenario))
+
+
+def simulate_block(prep: Prepared, seed: int, replicates) -> dict[str, np.ndarray]:
+    """Simulate the given replicate indices together; return indicators, each (len, years)."""
+    sc, L, pol = prep.scenario, prep.layout, prep.policy
+    streams = ReplicateStreams(seed, replicates)
+    params = sample_parameters(sc, streams)
+    block = initial_block(sc, L, params, streams)
+    buf = Buffers(len(streams), L.capacity)
+    rows = [measure(block, L, L.base_year)]
+    for year in pol.years:
+        rows.append(step(block, L, pol, int(year), streams, buf))
+    return {k: np.stack([r[k] for r in rows], axis=1) for k in INDICATORS}
+
+
+def blocks(first: int, runs: int, chunk_size: int) -> list[np.ndarray]:
+    """Replicate indices first..first+runs-1 cut into blocks of ``chunk_size``."""
+    idx = np.arange(first, first + runs, dtype=np.int64)
+    return [idx[i:i + chunk_size] for i in range(0, runs, chunk_size)]
+
+
+# worker-process state: the prepared scenario is sent once per process, not once per block
+_PREP: Prepared | None = None
+
+
+def _init_worker(prep: Prepared) -> None:
+    global _PREP
+    _PREP = prep
+
+
+def _work(args) -> tuple[int, dict]:
+    seed, reps = args
+    return int(reps[0]), simulate_block(_PREP, seed, reps)
+
+
+def simulate(prep: Prepared, seed: int, todo: list[np.ndarray], workers: int, on_block) -> None:
+    """Simulate the blocks ``todo``; call ``on_block(first_replicate, indicators)`` as each finishes
+    (in completion order with several workers). ``workers`` > 1 uses that many processes."""
+    if workers == 1 or len(todo) <= 1:
+        _init_worker(prep)
+        for reps in todo:
+            on_block(*_work((seed, reps)))
+        return
+    with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(prep,)) as pool:
+        futures = [pool.submit(_work, (seed, reps)) for reps in todo]
+        for fut in as_completed(futures):
+            on_block(*fut.result())
+
+
+def to_results(scenario, seed: int, start: int, indicators: dict) -> Results:
+    years = np.arange(scenario.horizon.base_year, scenario.horizon.end_year + 1)
+    return Results(scenario.meta.name, seed, years, indicators, replicate_offset=start,
+                   estimates=estimated_inputs(scenario))
+
+
+def run(scenario, runs: int | None = None, seed: int | None = None, workers: int = 1,
+        chunk_size: int | None = None, first_replicate: int = 0, progress=None) -> Results:
+    """Simulate ``runs`` replicates (default: the scenario's) with ``seed`` (default: the scenario's)
+    in memory and return their indicators in replicate order. ``progress(n)`` is called with the
+    replicates finished in each block. See ``sim.runner`` for runs that stream to disk and resume."""
+    runs = scenario.run.replicates if runs is None else int(runs)
+    seed = scenario.run.seed if seed is None else int(seed)
+    chunk_size = scenario.run.chunk_size if chunk_size is None else int(chunk_size)
+    if runs < 1 or chunk_size < 1 or workers < 1:
+        raise ValueError("runs, chunk_size and workers must be at least 1")
+    parts: list[Results] = []
+
+    def keep(start, ind):
+        parts.append(to_results(scenario, seed, start, ind))
+        if progress:
+            progress(parts[-1].n_runs)
+
+    simulate(Prepared.of(scenario), seed, blocks(first_replicate, runs, chunk_size), workers, keep)
+    return Results.concat(parts)
+
+
+def default_workers() -> int:
+    """The cores this process may use."""
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))

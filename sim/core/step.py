@@ -1,0 +1,435 @@
+"""One simulated year for a block of replicates, fully vectorized over (replicates, firms).
+
+Order within a year (docs/ODD.md, "Process overview and scheduling"); every firm decides from
+the start-of-year state of the district and of its partners (synchronous update):
+
+ 1. exogenous environment: GDP, Chongqing's R&D intensity, peer districts' innovation index;
+ 2. levers: this year's budgets turned into subsidy rates, talents, capacities, grants;
+ 3. R&D decisions: user cost (subsidy, super-deduction, HTE tax rate), HTE bunching, adjustment;
+ 4. talent market: R&D staff hired within the local R&D labour supply;
+ 5. collaboration: institutes (by sector), universities, firm partners (SKIN), commissioners;
+ 6. knowledge production and innovation success (Keynes+Schumpeter), high-tech revenue share;
+ 7. certification: HTE (first and renewal, 3-year validity), tech-based registration and lapse;
+ 8. platform upgrades district -> municipal -> national, digital-core adoption;
+ 9. growth and exit; 10. entry: incubator chain, recruitment, spontaneous start-ups;
+11. universities, agricultural platforms, the national high-tech-zone event; 12. indicators.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import rules as R
+from ..scenario.schema import SECTORS
+from .init import Layout
+from .policy import Policy
+from .state import (F32, N_FIRM_UNIFORMS, ORIGIN_INCUBATED, ORIGIN_RECRUITED, ORIGIN_SPONTANEOUS, U_AGRI,
+                    U_CERT, U_COLLAB, U_EXIT, U_GROWTH, U_INNOVATE, U_PARTNER, U_PLATFORM, U_TECH_BASED, Block)
+from .streams import ReplicateStreams
+
+AGRI = SECTORS.index("agri_food")
+N_SECTORS = len(SECTORS)
+
+
+class Buffers:
+    """Preallocated buffers for a block: the year's uniform draws and the (replicate, sector) keys."""
+
+    def __init__(self, block_size: int, capacity: int):
+        self.u = np.empty((block_size, N_FIRM_UNIFORMS, capacity), F32)
+        self.row_key = (N_SECTORS * np.arange(block_size, dtype=np.int64))[:, None]
+
+
+def _by_sector(mask: np.ndarray, sector: np.ndarray, row_key: np.ndarray) -> np.ndarray:
+    """Count of ``mask`` per (replicate, sector), shape (block, sectors)."""
+    B = mask.shape[0]
+    key = (sector + row_key).ravel()
+    return np.bincount(key, weights=mask.ravel(), minlength=B * N_SECTORS).reshape(B, N_SECTORS)
+
+
+def used_width(alive: np.ndarray) -> int:
+    """One past the highest living slot of any replicate in the block."""
+    any_alive = np.flatnonzero(alive.any(axis=0))
+    return int(any_alive[-1]) + 1 if any_alive.size else 1
+
+
+def laplace(u):
+    """Unit-variance Laplace variate from a uniform: firm growth rates are tent-shaped
+    (Stanley et al. 1996; Bottazzi and Secchi 2006), and this costs a fraction of a normal draw."""
+    c = u - F32(0.5)
+    # |c| < 0.5 always; the factor keeps u = 0 finite (about -11.7 sd, never -inf)
+    return np.copysign(np.log1p(F32(-1.9999998) * np.abs(c)), -c) * F32(1 / np.sqrt(2))
+
+
+def step(b: Block, L: Layout, pol: Policy, year: int, streams: ReplicateStreams, buf: Buffers) -> dict:
+    """Advance the block by one year in place; return this year's indicators, each (block,)."""
+    full, d, p, rules = b.firms, b.district, b.params, L.rules
+    B, N = full.alive.shape
+    yi = year - L.base_year - 1
+    c = {k: v.astype(F32)[:, None] for k, v in p.items()}   # per-replicate parameters as (block, 1)
+
+    # all of this year's random numbers, in a fixed order per replicate (drawn for every slot,
+    # so a replicate's stream does not depend on the block it runs in)
+    streams.uniform(buf.u)
+    # slots past the last living firm of the block are empty: compute on the used prefix only
+    M = used_width(full.alive)
+    f = full.prefix(M)
+    u = buf.u[:, :, :M]
+    free_at_start = ~full.alive
+    z_macro = streams.normal(np.empty((B, 2)))
+    u_small = streams.uniform(np.empty((B, 1 + len(L.univ_staff))))
+
+    # 1. exogenous environment
+    growth = (p["gdp_growth"] + p["gdp_growth_sd"] * z_macro[:, 0]) / 100
+    d.gdp *= 1 + growth
+    d.cq_rd += p["cq_rd_trend"] + p["cq_rd_sd"] * z_macro[:, 1]
+    d.peers += d.peer_growth
+
+    # 2. levers this year (m CNY)
+    budget = {k: float(v[yi]) for k, v in pol.budget.items()}
+    fiscal = pol.levers["fiscal_support"]
+    reward_m = fiscal.hte_reward_cny / 1e6 if budget["fiscal_support"] > 0 else 0.0
+    grant_muni = fiscal.platform_grant_municipal_cny / 1e6 if budget["fiscal_support"] > 0 else 0.0
+    grant_nat = fiscal.platform_grant_national_cny / 1e6 if budget["fiscal_support"] > 0 else 0.0
+    financing = budget["fiscal_support"] * pol.get("fiscal_support", "financing_share")
+    committed = financing + d.prev_hte_new * reward_m + d.prev_upgrades @ np.array([grant_muni, grant_nat])
+    subsidy_pot = np.maximum(0.0, budget["fiscal_support"] - committed)
+
+    alive = f.alive.copy()
+    hte_now = R.hte_valid(f.hte_until, year)
+    employees = f.revenue / c["revenue_per_employee"]
+    scope_all = pol.get("fiscal_support", "subsidy_scope", "tech_based") == "all"
+    subsidised = alive if scope_all else f.tech_based
+    eligible_rd = np.sum(f.rd_ratio * f.revenue, axis=1, where=subsidised, dtype=np.float64)
+    rate = pol.get("fiscal_support", "rd_subsidy_rate") if budget["fiscal_support"] > 0 else 0.0
+    subsidy_rate = np.minimum(rate, subsidy_pot / np.maximum(eligible_rd, 1e-9))
+
+    # 3. R&D decisions
+    uc = R.rd_user_cost(np.where(subsidised, subsidy_rate[:, None].astype(F32), F32(0)), hte_now, rules)
+    uc_ref = R.rd_user_cost(F32(0), hte_now, rules, superdeduction=rules.superdeduction_extra_base)
+    ip_mult = 1 + p["ip_rd_response"] * budget["ip_protection"] / 100
+    target = R.rd_target_ratio(f.propensity, uc, uc_ref, c["rd_cost_elasticity"], ip_mult[:, None].astype(F32))
+    band = R.hte_rd_threshold(f.revenue, rules)
+    target = R.bunch_to_threshold(target, band, c["hte_bunching_margin"], f.tech_based)
+    ratio = np.minimum(R.rd_adjust(f.rd_ratio, target, c["rd_adjust_speed"]), F32(0.5))  # stays 0 without R&D
+    desired_rd = ratio * f.revenue
+    staff_wanted = R.rd_staff(desired_rd, c["rd_labour_share"], c["rd_wage"])
+
+    # 4. talent market: graduates, the talent plan, and the R&D labour pool
+    graduates = np.sum(d.students, axis=1) / 4
+    new_talents = budget["talent_plan"] * p["talent_uptake"] / p["talent_cost"]
+    d.talents = d.talents * (1 - p["talent_attrition"]) + new_talents
+    d.labour_supply = (d.labour_supply * (1 + p["rd_labour_growth"] / 100)
+                       + graduates * p["graduate_retention"] * p["graduate_rd_share"] + new_talents)
+    demand = np.sum(staff_wanted, axis=1, dtype=np.float64)
+    tf = R.talent_factor(d.labour_supply, demand)
+    staff = staff_wanted * tf[:, None].astype(F32)
+    rd_spend = desired_rd * (1 - c["rd_labour_share"] * (1 - tf[:, None].astype(F32)))
+    talent_mult = 1 + p["talent_boost"] * d.talents / np.maximum(np.sum(staff, axis=1) / 100, 1.0)
+
+    # 5. collaboration, from start-of-year knowledge
+    active = alive & (staff > 0)
+    n_rd = _by_sector(active, f.sector, buf.row_key)
+    open_inst = L.inst_opens <= year
+    inst_cap = L.inst_capacity * open_inst
+    extra = budget["institute_support"] / p["institute_capacity_cost"] / max(inst_cap.sum(), 1.0)
+    cap_sector = np.zeros((B, N_SECTORS))
+    np.add.at(cap_sector, (slice(None), L.inst_sector), inst_cap[None, :] * (1 + extra[:, None]))
+    cp = p["collab_propensity"][:, None]
+    a_inst = np.minimum(1.0, cap_sector / np.maximum(cp * n_rd, 1.0))
+    a_univ = np.minimum(1.0, L.univ_capacity.sum() / np.maximum(p["collab_propensity"] * n_rd.sum(axis=1), 1.0))
+    p_inst = np.take_along_axis((cp * a_inst).astype(F32), f.sector.astype(np.int64), axis=1)
+    p_univ = p_inst + c["collab_propensity"] * (1 - p_inst / c["collab_propensity"].clip(1e-9)) * a_univ[:, None].astype(F32)
+    with_inst = active & (u[:, U_COLLAB] < p_inst)
+    with_univ = active & ~with_inst & (u[:, U_COLLAB] < p_univ)
+
+    partner = (u[:, U_PARTNER] * N).astype(np.int64)        # any slot of the block's capacity
+    in_use = partner < M                                      # slots beyond M are empty
+    partner = np.minimum(partner, M - 1)
+    k_partner = np.take_along_axis(f.knowledge, partner, axis=1)
+    has_partner = (active & in_use & np.take_along_axis(active, partner, axis=1)
+                   & R.partners_compatible(f.knowledge, k_partner, c["partner_threshold"]))
+    agri = alive & (f.sector == AGRI)
+    commissioners = pol.get("agri_st", "commissioners", 0) if budget["agri_st"] > 0 else 0
+    p_served = np.minimum(1.0, commissioners * p["commissioner_reach"] / np.maximum(np.count_nonzero(agri, axis=1), 1))
+    served = agri & (u[:, U_AGRI] < p_served[:, None].astype(F32))
+
+    # 6. knowledge production
+    p_success = R.innovation_probability(staff * talent_mult[:, None].astype(F32), c["knowledge_productivity"])
+    success = active & (u[:, U_INNOVATE] < p_success)
+    knowledge = (f.knowledge * (1 - c["knowledge_depreciation"]) + success
+                 + with_inst * c["institute_gain"] + with_univ * c["university_gain"]
+                 + np.where(has_partner, R.spillover(f.knowledge, k_partner, c["spillover_rate"]), 0)
+                 + served * c["commissioner_gain"])
+    hightech = np.where(alive, R.hightech_share_update(f.hightech, success, c["hightech_gain"], c["hightech_decay"]), 0)
+    propensity = np.where(success, np.minimum(f.propensity * (1 + c["rd_learning"]), 0.3), f.propensity)
+    # firms without R&D may set up an R&D team (more often when subsidies are on offer); they
+    # drew no innovation or certification, so those draws are theirs to use here
+    p_start = c["rd_start_rate"] * (1 + c["rd_start_subsidy_response"] * subsidy_rate[:, None].astype(F32))
+    starts = alive & (f.propensity == 0) & (u[:, U_INNOVATE] < p_start)
+    propensity = np.where(starts, 0.02 * np.exp(0.5 * np.sqrt(3) * (2 * u[:, U_CERT] - 1)), propensity)
+
+    # 7. certification: HTE (first and renewal) and tech-based registration
+    rd3 = (f.rd_lag1 + f.rd_lag2 + rd_spend) / np.maximum(f.sales_lag1 + f.sales_lag2 + f.revenue, 1e-6)
+    st = R.st_share(staff, c["st_staff_multiplier"], f.st_factor, employees)
+    eligible = alive & R.hte_eligible(f.age, rd3, f.revenue, st, hightech, knowledge, rules)
+    # a certificate valid through year t-1 is re-examined in year t; approval keeps it continuous
+    renewing = alive & (f.hte_until == year - 1)
+    first = alive & (f.hte_until < year - 1)
+    p_first = np.minimum(1, c["hte_apply_prob"] * (1 + c["hte_reward_response"] * reward_m)) * c["hte_approval_rate"]
+    p_grant = np.where(renewing, c["hte_renew_prob"], np.where(first, p_first, 0))
+    granted = eligible & (u[:, U_CERT] < p_grant)
+    hte_until = np.where(granted, R.hte_until_after_grant(year, rules), f.hte_until).astype(np.int16)
+    hte_end = alive & R.hte_valid(hte_until, year)
+    first_grants = np.count_nonzero(granted & first, axis=1)
+
+    tb_eligible = R.tech_based_eligible(employees, f.revenue, ratio, st, knowledge, hte_end, f.platform, rules)
+    tech_based = alive & np.where(f.tech_based, ~(~tb_eligible & (u[:, U_TECH_BASED] < c["tb_lapse_prob"])),
+                                  tb_eligible & (u[:, U_TECH_BASED] < c["tb_register_prob"]))
+
+    # 8. platforms and digital adoption
+    grant_mult = (1.0, 1 + c["platform_grant_response"] * grant_muni, 1 + c["platform_grant_response"] * grant_nat)
+    hazards = (c["platform_hazard_district"], c["platform_hazard_municipal"], c["platform_hazard_national"])
+    above = R.above_scale(f.industrial, f.revenue, rules)
+    p_up = R.platform_upgrade_probability(f.platform, rd_spend, above | hte_end, hazards, rules, grant_mult)
+    upgrade = alive & (u[:, U_PLATFORM] < p_up)
+    platform = f.platform + upgrade.astype(np.int8)
+    upgrades = np.stack([np.count_nonzero(upgrade & (platform == R.MUNICIPAL), axis=1),
+                         np.count_nonzero(upgrade & (platform == R.NATIONAL), axis=1)], axis=1).astype(float)
+    # given success (u < p), u / p is again uniform: reused for the adoption draw
+    digital = f.digital | (success & (u[:, U_INNOVATE] < p_success * c["digital_adoption_rate"]))
+
+    # 9. growth and exit
+    sd = c["revenue_growth_sd"]
+    shock = laplace(u[:, U_GROWTH])
+    log_growth = growth[:, None].astype(F32) + c["innovation_revenue_premium"] * success + sd * shock - 0.5 * sd * sd
+    revenue = f.revenue * np.exp(log_growth)
+    relief = np.minimum(0.9, p["financing_exit_response"] * financing / 100)
+    p_exit = R.exit_probability(c["exit_rate"], f.age, tech_based, c["young_exit_multiplier"],
+                                c["tech_exit_protection"], relief[:, None].astype(F32))
+    lead = np.arange(M) < L.n_leading
+    exits = alive & ~lead & (u[:, U_EXIT] < p_exit)
+
+    # write the year's new state in place (f holds views of the block's arrays)
+    f.rd_lag2[...] = f.rd_lag1
+    f.rd_lag1[...] = rd_spend
+    f.sales_lag2[...] = f.sales_lag1
+    f.sales_lag1[...] = f.revenue
+    f.revenue[...], f.rd_ratio[...], f.propensity[...] = revenue, ratio, propensity
+    f.knowledge[...], f.hightech[...] = knowledge, hightech
+    f.tech_based[...], f.hte_until[...], f.platform[...], f.digital[...] = tech_based, hte_until, platform, digital
+    f.age += 1
+    f.zero(exits)
+
+    # 10. entry: incubator chain, recruitment, spontaneous start-ups
+    n_alive_start = np.count_nonzero(alive, axis=1)
+    maker_levels = d.maker.sum(axis=1)
+    univ_collabs = np.count_nonzero(with_univ, axis=1)
+    funded_projects = budget["university_industry"] * pol.get("university_industry", "project_share") / p["project_cost"]
+    funded_agri = budget["agri_st"] * pol.get("agri_st", "platform_share") / p["agri_platform_cost"]
+    recruit_yield = p["recruit_yield"] * (1 + p["htz_recruit_bonus"] * d.national)
+    if pol.get("tech_recruitment", "enforce_conditions", False):
+        recruit_yield = recruit_yield * p["recruit_condition_yield"]
+    lam = np.stack([p["startup_rate"] / 1000 * n_alive_start,
+                    budget["tech_recruitment"] / p["recruit_cost"] * recruit_yield,
+                    p["spinoff_rate"] * maker_levels,
+                    p["project_rate"] + p["collab_project_rate"] * univ_collabs + funded_projects,
+                    p["agri_platform_rate"] + funded_agri], axis=1)
+    n_startups, n_recruited, n_spinoffs, n_projects, n_agri_new = streams.poisson(lam).T
+    incubated, inc_sector_w, n_direct = _incubator_chain(d, L, p, year, budget, streams, n_startups, n_spinoffs)
+    dropped = _enter(full, L, pol, p, buf.u, year, free_at_start, n_recruited, incubated, inc_sector_w, n_direct)
+
+    # 11. universities, agricultural platforms, the zone
+    d.students *= 1.01
+    maker_support = budget["university_industry"] * (1 - pol.get("university_industry", "project_share", 1.0))
+    below_top = d.maker < R.NATIONAL
+    per_space = maker_support / np.maximum(np.count_nonzero(below_top, axis=1), 1)
+    p_maker = p["maker_upgrade_hazard"] * (1 + p["maker_grant_response"] * per_space)
+    d.maker += below_top & (u_small[:, 1:] < p_maker[:, None])
+    d.projects += n_projects
+    d.agri_standalone += n_agri_new
+    zone_hte = np.count_nonzero(hte_end & f.in_zone & f.alive, axis=1)  # entrants hold no HTE yet
+    push = 1 + p["htz_push_response"] * budget["htz_upgrade"] / 100
+    hazard = R.htz_hazard(zone_hte, p["htz_hte_requirement"], p["htz_hazard_ready"], push)
+    d.national |= u_small[:, 0] < hazard
+
+    d.prev_hte_new, d.prev_upgrades = first_grants.astype(float), upgrades
+    d.nonfirm_rd *= 1 + p["nonfirm_rd_growth"] / 100
+    firm_rd = np.sum(rd_spend, axis=1, dtype=np.float64)
+    lever_rd = budget["institute_support"] + funded_projects * p["project_cost"]
+    d.other_digital *= 1 + p["other_digital_growth"] / 100
+    fiscal_spent = np.minimum(budget["fiscal_support"],
+                              financing + subsidy_rate * eligible_rd + first_grants * reward_m
+                              + upgrades @ np.array([grant_muni, grant_nat]))
+    spend = fiscal_spent + sum(v for k, v in budget.items() if k != "fiscal_support")
+    extras = {
+        "rd_spending": (firm_rd + d.nonfirm_rd + lever_rd) / 100,
+        "hte_new": np.count_nonzero(granted, axis=1), "hte_in_zone": zone_hte,
+        "entrants": n_recruited + incubated.sum(axis=1) + n_direct - dropped,
+        "recruited": n_recruited, "incubated": incubated.sum(axis=1), "exits": np.count_nonzero(exits, axis=1),
+        "collaborations": np.count_nonzero(with_inst, axis=1) + univ_collabs, "talent_factor": tf,
+        "lever_spend": spend / 100, "entrants_dropped": dropped,
+    }
+    return measure(b, L, year, extras)
+
+
+def _incubator_chain(d, L: Layout, p, year, budget, streams, n_startups, n_spinoffs):
+    """Tenants graduate, fail or move up the incubator -> accelerator/park chain; start-ups and
+    university spin-offs fill free incubator places. Returns the graduates entering the firm
+    population per incubator (block, C), their sector weights (block, sectors), and the start-ups
+    that enter directly."""
+    B, C = d.tenants.shape
+    is_open = L.inc_opens <= year
+    extra_slots = budget["incubation"] / p["incubator_slot_cost"]
+    base_cap = L.inc_capacity * is_open
+    capacity = np.floor(base_cap[None, :] * (1 + extra_slots[:, None] / max(base_cap.sum(), 1.0)))
+    grads = streams.binomial(d.tenants, np.broadcast_to(p["incubator_graduation_rate"][:, None], (B, C)))
+    fails = streams.binomial(d.tenants - grads, np.broadcast_to(p["incubator_failure_rate"][:, None], (B, C)))
+    d.tenants = d.tenants - grads - fails
+
+    # incubator-stage graduates move into accelerators/parks with room, else enter the population
+    upper = L.inc_stage > 0
+    movers = grads[:, ~upper].sum(axis=1)
+    entering = grads * upper  # graduates of accelerators and parks enter the population
+    for j in np.flatnonzero(upper):
+        room = np.maximum(capacity[:, j] - d.tenants[:, j], 0)
+        take = np.minimum(room, movers)
+        d.tenants[:, j] += take
+        movers = movers - take
+    share_inc = grads[:, ~upper] / np.maximum(grads[:, ~upper].sum(axis=1, keepdims=True), 1)
+    entering = entering.astype(float)
+    entering[:, ~upper] = np.round(share_inc * movers[:, None])
+
+    # start-ups and spin-offs seek incubator places
+    seekers = np.round(n_startups * p["incubator_intake"]) + n_spinoffs
+    for j in np.flatnonzero(~upper):
+        room = np.maximum(capacity[:, j] - d.tenants[:, j], 0)
+        take = np.minimum(room, seekers)
+        d.tenants[:, j] += take
+        seekers = seekers - take
+    direct = n_startups - np.round(n_startups * p["incubator_intake"])
+
+    weights = np.zeros((B, N_SECTORS))
+    for j in range(C):
+        if L.inc_sector[j] >= 0:
+            weights[:, L.inc_sector[j]] += entering[:, j]
+        else:
+            weights += entering[:, j:j + 1] * np.diff(L.sector_cdf, prepend=0.0)[None, :]
+    return entering, weights, direct
+
+
+def _enter(f, L: Layout, pol: Policy, p, u, year, free, n_recruited, incubated, inc_weights, n_direct):
+    """Place entrants into slots that were free at the start of the year. Their attributes come
+    from those slots' unused draws of the year. Returns entrants that found no slot."""
+    n_incubated = incubated.sum(axis=1)
+    total = (n_recruited + n_incubated + n_direct).astype(np.int64)
+    fb, fs = np.nonzero(free)                       # free slots, row by row
+    row_start = np.searchsorted(fb, np.arange(len(total)))
+    r = np.arange(fb.size) - row_start[fb] + 1       # 1-based rank of the slot within its row
+    take = r <= total[fb]
+    bi, si, r = fb[take], fs[take], r[take]
+    dropped = np.maximum(0, total - np.bincount(fb, minlength=len(total)))
+    if bi.size == 0:
+        return dropped
+    recruited = r <= n_recruited[bi]
+    incubated_ = ~recruited & (r <= (n_recruited + n_incubated)[bi])
+    spont = ~recruited & ~incubated_
+    uu = lambda k: u[bi, k, si].astype(np.float64)  # noqa: E731  the slot's unused draws
+    zz = laplace(u[bi, U_GROWTH, si]).astype(np.float64)
+
+    # sector: recruitment mix, incubators' sectors, or the population mix
+    rec = pol.levers["tech_recruitment"]
+    mix = np.array([rec.sector_mix.get(s, 0.0) for s in SECTORS]) if rec is not None else np.diff(L.sector_cdf, prepend=0.0)
+    cdf_rec = np.cumsum(mix) / max(mix.sum(), 1e-12)
+    cdf_inc = np.cumsum(inc_weights, axis=1) / np.maximum(inc_weights.sum(axis=1, keepdims=True), 1e-12)
+    us = uu(U_INNOVATE)
+    sector = np.where(recruited, np.searchsorted(cdf_rec, us, side="right"),
+                      np.where(incubated_, (us[:, None] >= cdf_inc[bi]).sum(axis=1),
+                               np.searchsorted(L.sector_cdf, us, side="right")))
+    sector = np.minimum(sector, N_SECTORS - 1)
+    industrial = uu(U_COLLAB) < L.industrial_share[sector]
+    digital = uu(U_PARTNER) < L.digital_share[sector]
+
+    rec_median = rec.median_revenue_m_cny if rec is not None else 50.0
+    revenue = np.where(recruited, rec_median * np.exp(0.8 * zz), p["entrant_revenue"][bi] * np.exp(0.6 * zz))
+    spread = np.sqrt(3) * (2 * uu(U_CERT) - 1)   # a uniform on the log scale, sd 1
+    base_prop = 0.03 * np.exp(0.5 * spread)
+    min_rd = rec.min_rd_intensity_pct / 100 if rec is not None and rec.enforce_conditions else 0.0
+    has_rd = recruited | incubated_ | (uu(U_TECH_BASED) < p["entrant_rd_share"][bi])
+    prop = np.where(recruited, np.maximum(base_prop, min_rd * 1.05), np.where(has_rd, base_prop, 0.0))
+    enforce = rec is not None and rec.enforce_conditions
+    # recruited firms all do R&D, so their has_rd draw decides whether they bring a certificate;
+    # given that (u < q), u / q is again uniform and sets the certificate's remaining years
+    q_hte = p["recruit_hte_share"][bi] * (1.0 if enforce else 0.5)
+    brings_hte = recruited & (uu(U_TECH_BASED) < q_hte)
+    hte_years_left = np.floor(3 * uu(U_TECH_BASED) / np.maximum(q_hte, 1e-12))
+
+    f.alive[bi, si] = True
+    f.sector[bi, si] = sector
+    f.industrial[bi, si] = industrial
+    f.digital[bi, si] = digital
+    f.in_zone[bi, si] = industrial & (recruited | incubated_)
+    f.revenue[bi, si] = revenue
+    f.propensity[bi, si] = prop
+    f.rd_ratio[bi, si] = prop
+    f.st_factor[bi, si] = np.exp(p["st_factor_sd"][bi] * np.sqrt(3) * (2 * uu(U_PLATFORM) - 1))
+    f.knowledge[bi, si] = np.where(recruited, 2.5 + 2 * uu(U_EXIT), np.where(incubated_, 1 + uu(U_EXIT), 0.3 * uu(U_EXIT)))
+    f.hightech[bi, si] = np.where(recruited, 0.6 + 0.3 * uu(U_AGRI), np.where(incubated_, 0.2 + 0.5 * uu(U_AGRI), 0.3 * uu(U_AGRI)))
+    f.age[bi, si] = 0
+    f.tech_based[bi, si] = recruited & (enforce | brings_hte)
+    f.hte_until[bi, si] = np.where(brings_hte, year + hte_years_left, 0)
+    f.platform[bi, si] = np.where(recruited & enforce, R.DISTRICT, R.NONE)
+    f.origin[bi, si] = np.where(recruited, ORIGIN_RECRUITED, np.where(incubated_, ORIGIN_INCUBATED, ORIGIN_SPONTANEOUS))
+    return dropped
+
+
+def measure(b: Block, L: Layout, year: int, extras: dict | None = None) -> dict:
+    """The indicators of ``sim.indicators`` for every replicate of the block, at the end of ``year``."""
+    f, d, p, rules = b.firms, b.district, b.params, L.rules
+    alive = f.alive.copy()
+    hte = alive & R.hte_valid(f.hte_until, year)
+    above = alive & R.above_scale(f.industrial, f.revenue, rules)
+    muni = f.platform >= R.MUNICIPAL
+    n_hte, n_above = np.count_nonzero(hte, axis=1), np.count_nonzero(above, axis=1)
+    n_tb = np.count_nonzero(f.tech_based, axis=1)
+    firm_rd = np.sum(f.rd_lag1, axis=1, dtype=np.float64)   # this year's R&D spending
+    extras = dict(extras or {})
+    rd_spending = extras.pop("rd_spending", (firm_rd + d.nonfirm_rd) / 100)
+    rd_intensity = rd_spending * 100 / d.gdp * 100
+    digital_rev = np.sum(f.revenue, axis=1, where=f.digital, dtype=np.float64)
+    digital_share = (d.digital_va_ratio * digital_rev + d.other_digital) / d.gdp * 100
+    n_muni = np.count_nonzero(muni, axis=1)
+    agri_firm_platforms = np.count_nonzero(alive & (f.sector == AGRI) & (f.platform >= R.MUNICIPAL), axis=1)
+
+    # composite innovation index: equal-weight log change of four components since the base year
+    comps = np.stack([rd_intensity, n_hte / d.gdp, n_tb / d.gdp, n_muni / d.gdp], axis=1)
+    index = d.index0 + np.mean(np.log(np.maximum(comps, 1e-12) / d.components0), axis=1) + 0.05 * d.national
+    rank = 1 + np.count_nonzero(d.peers > index[:, None], axis=1)
+
+    out = {
+        "national_htz": d.national.astype(float),
+        "rd_intensity": rd_intensity,
+        "cq_rd_intensity": d.cq_rd.copy(),
+        "hte_count": n_hte,
+        "tech_based_count": n_tb,
+        "digital_core_share": digital_share,
+        "platform_share_above_scale": np.count_nonzero(above & muni, axis=1) / np.maximum(n_above, 1),
+        "platform_share_hte": np.count_nonzero(hte & muni, axis=1) / np.maximum(n_hte, 1),
+        "national_platforms": np.count_nonzero(f.platform == R.NATIONAL, axis=1),
+        "agri_platforms": d.agri_standalone + agri_firm_platforms,
+        "maker_spaces": np.count_nonzero(d.maker >= R.MUNICIPAL, axis=1),
+        "university_projects": d.projects.copy(),
+        "innovation_rank": rank,
+        "first_tier_cutoff": p["first_tier_size"].copy(),
+        "gdp": d.gdp / 100,
+        "rd_spending": rd_spending,
+        "firms": np.count_nonzero(alive, axis=1),
+        "above_scale": n_above,
+        "high_level_talents": d.talents.copy(),
+    }
+    defaults = {"hte_new": 0, "hte_in_zone": np.count_nonzero(hte & f.in_zone, axis=1), "entrants": 0, "recruited": 0,
+                "incubated": 0, "exits": 0, "collaborations": 0, "talent_factor": 1.0, "lever_spend": 0.0,
+                "entrants_dropped": 0}
+    for k, v in defaults.items():
+        out[k] = extras.get(k, v)
+    B = alive.shape[0]
+    return {k: np.broadcast_to(np.asarray(v, dtype=np.float64), (B,)).copy() for k, v in out.items()}

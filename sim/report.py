@@ -1,0 +1,184 @@
+"""Plain-text reports a planner reads on the terminal, and the summary.json file.
+
+:func:`format_table` prints one row per goal (with a continuation row per extra condition of a
+multi-condition goal), the joint odds of each goal year, the Monte Carlo precision and the list
+of start values that are estimates. Columns are aligned by display width, so Chinese names
+(two terminal cells per character) line up with the Latin ones.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import unicodedata
+from pathlib import Path
+
+from .goals import Comparison, ConditionStats, Odds, Proportion
+
+# ---- display width ------------------------------------------------------------------------------
+
+
+def display_width(text: str) -> int:
+    """Terminal cells: 2 for wide/full-width (CJK) characters, 0 for combining marks, else 1."""
+    width = 0
+    for ch in text:
+        if unicodedata.combining(ch):
+            continue
+        width += 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+    return width
+
+
+def pad(text: str, width: int, align: str = "<") -> str:
+    """Pad ``text`` with spaces to ``width`` display cells (left- or right-aligned)."""
+    fill = " " * max(0, width - display_width(text))
+    return text + fill if align == "<" else fill + text
+
+
+def render(header: list[str], rows: list[list[str]], align: str, sep: str = "  ") -> list[str]:
+    """Aligned lines: header, a rule, the rows. ``align`` has one '<' or '>' per column."""
+    widths = [max(display_width(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    line = lambda r: sep.join(pad(c, w, a) for c, w, a in zip(r, widths, align)).rstrip()  # noqa: E731
+    rule = sep.join("-" * w for w in widths)
+    return [line(header), rule, *(line(r) for r in rows)]
+
+
+# ---- number formats -----------------------------------------------------------------------------
+
+
+def _decimals(*xs) -> int:
+    """Decimals a planner wants for values of this size: 1,523 / 12.3 / 2.41 / 0.612; integers bare."""
+    finite = [float(x) for x in xs if x is not None and math.isfinite(x)]
+    if not finite or all(x.is_integer() for x in finite):
+        return 0
+    big = max(abs(x) for x in finite)
+    return 0 if big >= 100 else 1 if big >= 10 else 2 if big >= 1 else 3
+
+
+def fmt_value(x, decimals: int | None = None) -> str:
+    """An indicator value; '–' for a missing one."""
+    if x is None or not math.isfinite(x):
+        return "–"
+    d = _decimals(x) if decimals is None else decimals
+    return f"{x:,.{d}f}"
+
+
+def fmt_band(median, p10, p90) -> str:
+    """'262 (231–290)': median with the 10–90% range, at one precision."""
+    d = _decimals(median, p10, p90)
+    return f"{fmt_value(median, d)} ({fmt_value(p10, d)}–{fmt_value(p90, d)})"
+
+
+def fmt_pct(p: float) -> str:
+    return "–" if p is None or math.isnan(p) else f"{100 * p:.1f}"
+
+
+def fmt_odds(prop: Proportion) -> str:
+    """'63.2% (60.2–66.1)': odds in percent with the 95% interval."""
+    return f"{fmt_pct(prop.probability)}% ({fmt_pct(prop.ci_low)}–{fmt_pct(prop.ci_high)})"
+
+
+def fmt_diff(diff) -> str:
+    """'+12.3 pp (+9.8 to +14.8)'."""
+    return (f"{100 * diff.difference:+.1f} pp "
+            f"({100 * diff.ci_low:+.1f} to {100 * diff.ci_high:+.1f})")
+
+
+def _band_text(c: ConditionStats) -> str:
+    text = fmt_band(c.median, c.p10, c.p90)
+    if c.series is not None:
+        text += f" vs {fmt_value(c.series_median)}"
+    return text
+
+
+# ---- the odds table -----------------------------------------------------------------------------
+
+ODDS_HEADER = ["goal", "名称", "name", "year", "target", "median (10–90%)", "odds (95% CI)"]
+
+
+def _goal_rows(g) -> list[list[str]]:
+    """One row for the goal; for several conditions, one more row per further condition."""
+    conds = g.conditions
+    first = conds[0].target if len(conds) == 1 else f"{conds[0].indicator} {conds[0].target}"
+    rows = [[g.goal_id, g.name_zh, g.name, str(g.year), first, _band_text(conds[0]), fmt_odds(g.odds)]]
+    for c in conds[1:]:
+        rows.append(["", "", "", "", f"and {c.indicator} {c.target}", _band_text(c), ""])
+    return rows
+
+
+def _joint_lines(odds: Odds) -> list[str]:
+    lines = []
+    for year, j in sorted(odds.joint.items()):
+        n = len(j.goal_ids)
+        what = f"all {n} goals of {year} together" if n > 1 else f"the {year} goal ({j.goal_ids[0]})"
+        lines.append(f"Joint odds, {what}: {fmt_odds(j.odds)}")
+    return lines
+
+
+def _footer(odds: Odds) -> list[str]:
+    lines = [f"Monte Carlo standard error ≤ {100 * odds.max_se():.1f} pp ({odds.runs} runs)"]
+    if odds.estimates:
+        lines.append("Start values marked as estimates are estimates (drawn from distributions, "
+                     "no observed figure): " + ", ".join(odds.estimates))
+    else:
+        lines.append("Start values marked as estimates: none; all start values are observed figures.")
+    return lines
+
+
+def format_table(odds: Odds, goals: dict | None = None) -> str:
+    """The odds table for stdout: goals (in ``goals`` order if given), joints, precision, estimates."""
+    order = [gid for gid in (goals or odds.goals) if gid in odds.goals]
+    rows = [row for gid in order for row in _goal_rows(odds.goals[gid])]
+    lines = [f"Scenario {odds.scenario}: {odds.runs} runs, seed {odds.seed}; "
+             "odds = share of runs in which the goal holds in its year", ""]
+    lines += render(ODDS_HEADER, rows, "<<<><<>")
+    series_notes = sorted({c.series for g in odds.goals.values() for c in g.conditions if c.series})
+    if series_notes:
+        lines.append(f"('vs x': the moving threshold's median, {', '.join(series_notes)}, same runs and year)")
+    lines.append("")
+    lines += _joint_lines(odds)
+    lines.append("")
+    lines += _footer(odds)
+    return "\n".join(lines) + "\n"
+
+
+# ---- comparing two scenarios ------------------------------------------------------------------
+
+COMPARE_HEADER = ["goal", "名称", "year", "A odds (95% CI)", "B odds (95% CI)", "B − A (95% CI)"]
+
+
+def format_compare(comparison: Comparison, odds_a: Odds | None = None, goals: dict | None = None) -> str:
+    """Side-by-side odds of scenarios A and B with the difference B - A and its interval."""
+    names = odds_a.goals if odds_a is not None else {}
+    order = [gid for gid in (goals or comparison.goals) if gid in comparison.goals]
+    rows = []
+    for gid in order:
+        d = comparison.goals[gid]
+        g = names.get(gid)
+        rows.append([gid, g.name_zh if g else "", str(g.year) if g else "", fmt_odds(d.a), fmt_odds(d.b),
+                     fmt_diff(d)])
+    for year, d in sorted(comparison.joint.items()):
+        rows.append([f"joint_{year}", "", str(year), fmt_odds(d.a), fmt_odds(d.b), fmt_diff(d)])
+    how = ("paired by replicate (same seed: common random numbers), normal interval of the mean "
+           "per-replicate difference" if comparison.paired else
+           "independent samples (different seeds or runs), normal interval")
+    lines = [f"A = {comparison.scenario_a} ({comparison.runs_a} runs), "
+             f"B = {comparison.scenario_b} ({comparison.runs_b} runs)", ""]
+    lines += render(COMPARE_HEADER, rows, "<<>>>>")
+    lines += ["", f"Difference B − A in percentage points; interval: {how}."]
+    return "\n".join(lines) + "\n"
+
+
+# ---- summary.json -------------------------------------------------------------------------------
+
+
+def summary_json(odds: Odds) -> str:
+    """The summary as JSON text: stable key order, 2-space indent, UTF-8 names, trailing newline."""
+    return json.dumps(odds.to_dict(), indent=2, ensure_ascii=False, sort_keys=False) + "\n"
+
+
+def write_summary(odds: Odds, path) -> Path:
+    """Write summary.json (UTF-8); returns the path."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(summary_json(odds), encoding="utf-8")
+    return path

@@ -1,0 +1,222 @@
+"""The behavioural and regulatory rules of the model: the ONE rulebook.
+
+Every rule is a pure function of numbers that works on scalars (the Mesa agents, one firm at a
+time) and on numpy arrays (the vectorized core, all firms of all replicates at once). Neither
+engine writes a rule of its own: both call these. Units follow docs/ODD.md: money in million CNY
+(m CNY), shares as fractions 0..1, the ``pct`` values of scenario rules divided by 100 by the
+caller (see ``RuleSet``).
+
+Update semantics (both engines): every firm decides from the start-of-year state of the district
+(synchronous update); see docs/ODD.md, "Scheduling".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+# platform levels
+NONE, DISTRICT, MUNICIPAL, NATIONAL = 0, 1, 2, 3
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    """The certification, tax and statistical rules in model units (shares, m CNY, years)."""
+
+    hte_rd_min_small: float
+    hte_rd_min_mid: float
+    hte_rd_min_large: float
+    hte_band_small_max: float
+    hte_band_mid_max: float
+    hte_st_staff_min: float
+    hte_hightech_revenue_min: float
+    hte_min_age: int
+    hte_validity: int
+    hte_knowledge_min: float
+    tsme_max_employees: float
+    tsme_max_sales: float
+    tb_rd_min: float
+    tb_st_staff_min: float
+    tb_knowledge_min: float
+    cit_rate: float
+    cit_rate_hte: float
+    superdeduction_extra: float
+    superdeduction_extra_base: float
+    above_scale_revenue: float
+    platform_min_rd_district: float
+    platform_min_rd_municipal: float
+    platform_min_rd_national: float
+
+    _PCT = ("hte_rd_min_small", "hte_rd_min_mid", "hte_rd_min_large", "hte_st_staff_min",
+            "hte_hightech_revenue_min", "tb_rd_min", "tb_st_staff_min", "cit_rate", "cit_rate_hte",
+            "superdeduction_extra", "superdeduction_extra_base")
+
+    @classmethod
+    def from_values(cls, values: dict[str, float]) -> "RuleSet":
+        """Build from scenario ``[rules]`` values (percentages as written in the regulations)."""
+        v = {k: float(values[k]) for k in cls.__dataclass_fields__ if not k.startswith("_")}
+        for k in cls._PCT:
+            v[k] /= 100.0
+        v["hte_min_age"] = int(round(v["hte_min_age"]))
+        v["hte_validity"] = int(round(v["hte_validity"]))
+        return cls(**v)
+
+
+# ---- certification -------------------------------------------------------------------------
+
+def hte_rd_threshold(sales, rules: RuleSet):
+    """Minimum 3-year R&D / sales for HTE status, by the firm's sales band (5% / 4% / 3%).
+
+    The bands are "sales <= 50m", "50m < sales <= 200m" and "sales > 200m" CNY (国科发火〔2016〕32号).
+    """
+    return np.where(sales <= rules.hte_band_small_max, rules.hte_rd_min_small,
+                    np.where(sales <= rules.hte_band_mid_max, rules.hte_rd_min_mid, rules.hte_rd_min_large))
+
+
+def hte_eligible(age, rd_ratio_3y, sales, st_share, hightech_share, knowledge, rules: RuleSet):
+    """All HTE conditions hold: registered >= 1 year, R&D band, S&T staff >= 10%,
+    high-tech revenue >= 60%, and core IP (knowledge stock standing for IP and the innovation score)."""
+    return ((age >= rules.hte_min_age)
+            & (rd_ratio_3y >= hte_rd_threshold(sales, rules))
+            & (st_share >= rules.hte_st_staff_min)
+            & (hightech_share >= rules.hte_hightech_revenue_min)
+            & (knowledge >= rules.hte_knowledge_min))
+
+
+def hte_valid(hte_until, year):
+    """A certificate is valid through year ``hte_until`` (0 = never certified)."""
+    return hte_until >= year
+
+
+def hte_until_after_grant(year, rules: RuleSet):
+    """Last valid year of a certificate granted in ``year``: valid for ``hte_validity`` years,
+    the year of grant included. A certificate valid through t-1 is re-examined in year t."""
+    return year + rules.hte_validity - 1
+
+
+def tech_sme_size_ok(employees, sales, rules: RuleSet):
+    """National tech-SME size limits: <= 500 staff and <= 200m CNY sales."""
+    return (employees <= rules.tsme_max_employees) & (sales <= rules.tsme_max_sales)
+
+
+def tech_based_eligible(employees, sales, rd_ratio, st_share, knowledge, hte, platform, rules: RuleSet):
+    """Tech-based (科技型企业) eligibility: an SME passing the R&D, staff and IP bars, or any firm
+    that is a certified HTE or runs a municipal-or-higher R&D platform."""
+    sme = (tech_sme_size_ok(employees, sales, rules) & (rd_ratio >= rules.tb_rd_min)
+           & (st_share >= rules.tb_st_staff_min) & (knowledge >= rules.tb_knowledge_min))
+    return sme | hte | (platform >= MUNICIPAL)
+
+
+def above_scale(industrial, revenue, rules: RuleSet):
+    """Above-scale (规上) industrial enterprise: industrial and revenue >= 20m CNY."""
+    return industrial & (revenue >= rules.above_scale_revenue)
+
+
+# ---- R&D decisions ---------------------------------------------------------------------------
+
+def rd_user_cost(subsidy_rate, hte, rules: RuleSet, superdeduction=None):
+    """After-tax cost of one yuan of R&D: 1 - subsidy - tax rate x super-deduction share.
+
+    HTEs pay 15% corporate income tax, so the same deduction is worth less to them.
+    """
+    d = rules.superdeduction_extra if superdeduction is None else superdeduction
+    tax = np.where(hte, rules.cit_rate_hte, rules.cit_rate)
+    return 1.0 - subsidy_rate - tax * d
+
+
+def rd_target_ratio(propensity, user_cost, user_cost_ref, elasticity, multiplier=1.0):
+    """Target R&D / sales: the firm's propensity scaled by the fall in its user cost (constant elasticity)."""
+    return propensity * (user_cost_ref / user_cost) ** elasticity * multiplier
+
+
+def bunch_to_threshold(target, threshold, margin, aspiring):
+    """Firms aiming at HTE status whose target lies just below the band threshold raise R&D to it
+    (bunching at the HTE notch, Chen et al. 2021)."""
+    near = aspiring & (target < threshold) & (target >= threshold * (1.0 - margin))
+    return np.where(near, threshold * 1.02, target)
+
+
+def rd_adjust(ratio, target, speed):
+    """Partial adjustment of R&D intensity towards its target."""
+    return ratio + speed * (target - ratio)
+
+
+def rd_staff(rd_spend, labour_share, wage):
+    """R&D full-time equivalents that a budget (m CNY) pays for."""
+    return rd_spend * labour_share / wage
+
+
+def st_share(staff, multiplier, st_factor, employees):
+    """S&T staff / employees (HTE definition), capped at 1."""
+    return np.minimum(1.0, staff * multiplier * st_factor / np.maximum(employees, 1.0))
+
+
+def talent_factor(supply, demand):
+    """Share of the R&D staff firms want that the local labour pool can supply."""
+    return np.minimum(1.0, supply / np.maximum(demand, 1e-9))
+
+
+# ---- knowledge -----------------------------------------------------------------------------
+
+def innovation_probability(effective_staff, productivity):
+    """Keynes+Schumpeter: P(success) = 1 - exp(-k * effective R&D staff)."""
+    return 1.0 - np.exp(-productivity * effective_staff)
+
+
+def partner_similarity(k_i, k_j):
+    """SKIN conservative attractiveness: overlap of two knowledge stocks, min / max, in [0, 1]."""
+    hi = np.maximum(k_i, k_j)
+    return np.where(hi > 0, np.minimum(k_i, k_j) / np.where(hi > 0, hi, 1.0), 0.0)
+
+
+def partners_compatible(k_i, k_j, threshold):
+    """Two firms partner if their knowledge similarity reaches the threshold (written without a
+    division: min >= threshold * max, and some knowledge on one side)."""
+    hi = np.maximum(k_i, k_j)
+    return (np.minimum(k_i, k_j) >= threshold * hi) & (hi > 0)
+
+
+def spillover(k_i, k_j, rate):
+    """Knowledge a firm absorbs from a partner: a share of the partner's lead."""
+    return rate * np.maximum(0.0, k_j - k_i)
+
+
+def hightech_share_update(share, success, gain, decay):
+    """High-tech products' revenue share rises after an innovation and erodes without one."""
+    return np.where(success, share + (1.0 - share) * gain, share * (1.0 - decay))
+
+
+# ---- growth, exit, platforms ---------------------------------------------------------------
+
+def exit_probability(base, age, tech_based, young_multiplier, tech_protection, financing_relief):
+    """Annual exit probability: higher when young, lower for tech-based firms and with financing support."""
+    p = base * np.where(age < 5, young_multiplier, 1.0)
+    return p * np.where(tech_based, (1.0 - tech_protection) * (1.0 - financing_relief), 1.0)
+
+
+def platform_upgrade_probability(level, rd_spend, above_scale_or_hte, hazards, rules: RuleSet, grant_multipliers):
+    """Probability a firm's R&D platform moves up one level this year.
+
+    ``hazards`` and ``grant_multipliers`` are (district, municipal, national) tuples. A district
+    platform needs R&D >= 0.3m; a municipal one an above-scale firm or an HTE and R&D >= 1.5m;
+    a national one a municipal platform and R&D >= 30m CNY (assumptions in docs/ODD.md).
+    """
+    to_d = (level == NONE) & (rd_spend >= rules.platform_min_rd_district)
+    to_m = (level == DISTRICT) & (rd_spend >= rules.platform_min_rd_municipal) & above_scale_or_hte
+    to_n = (level == MUNICIPAL) & (rd_spend >= rules.platform_min_rd_national)
+    return np.where(to_d, hazards[0] * grant_multipliers[0],
+                    np.where(to_m, hazards[1] * grant_multipliers[1],
+                             np.where(to_n, hazards[2] * grant_multipliers[2], 0.0)))
+
+
+def htz_hazard(zone_hte, requirement, hazard_ready, push_multiplier):
+    """Annual probability the zone is approved as national: the ready hazard scaled by readiness^2,
+    readiness being the zone's HTEs over the bar, capped at 1."""
+    readiness = np.minimum(1.0, zone_hte / requirement)
+    return np.minimum(0.95, hazard_ready * readiness ** 2 * push_multiplier)
+
+
+def first_tier(rank, cutoff):
+    """Hechuan is in the first tier if its rank is within the cut-off."""
+    return rank <= cutoff

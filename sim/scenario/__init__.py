@@ -1,0 +1,44 @@
+"""Scenarios: load and validate scenario files (TOML), with ``extends`` for variants.
+
+    from sim.scenario import load_scenario, apply_overrides
+    s = load_scenario("scenarios/baseline.toml")
+    s2 = apply_overrides(s, {"levers.fiscal_support.rd_subsidy_rate": 0.2})
+
+The names are imported on first use (PEP 562), so ``import sim.scenario.errors`` (used by the
+CLI to catch errors) does not pay for pydantic and the schema. Nothing here imports
+matplotlib or mesa.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING
+
+_EXPORTS = {
+    "Scenario": ".schema",
+    "ScenarioError": ".errors",
+    "UserError": ".errors",
+    "load_scenario": ".loader",
+    "load_scenario_dict": ".loader",
+    "apply_overrides": ".loader",
+    "scenario_to_dict": ".loader",
+}
+
+__all__ = sorted(_EXPORTS)
+
+if TYPE_CHECKING:  # for type checkers and IDEs; at run time the names load lazily
+    from .errors import ScenarioError, UserError
+    from .loader import apply_overrides, load_scenario, load_scenario_dict, scenario_to_dict
+    from .schema import Scenario
+
+
+def __getattr__(name: str):
+    if name in _EXPORTS:
+        value = getattr(import_module(_EXPORTS[name], __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(list(globals()) + __all__)
