@@ -85,7 +85,7 @@ Rules = _section_model("rules")
 class Population(Strict):
     """The incumbent firm population's make-up (shares by sector) and firm profiles."""
 
-    sector_shares: dict[Sector, float]
+    sector_shares: dict[Sector, float] = Field(description="share of the incumbent firms in each sector")
     industrial_share: dict[Sector, float] = Field(description="share of each sector's firms that are industrial")
     digital_share: dict[Sector, float] = Field(description="share of each sector's firms in digital-core activity")
     revenue_median_m_cny: float = Field(gt=0, description="median revenue of a below-scale firm, million CNY")

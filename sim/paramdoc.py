@@ -1,0 +1,160 @@
+"""Generate the parameter tables of docs/ODD.md from the registry and a scenario file.
+
+Each row: section, name, meaning, unit, default (the baseline's value or distribution), the
+allowed range, and the source or assumption, taken from the comment that stands beside (or just
+above) the value in the scenario file. So the numbers and their sources live in one place, the
+baseline scenario, and the docs cannot drift from it:
+
+    python -m sim.paramdoc scenarios/baseline.toml --update docs/ODD.md
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from pathlib import Path
+
+from . import parameters
+from .scenario.distributions import as_dist
+
+BEGIN, END = "<!-- BEGIN PARAMETER TABLE (generated) -->", "<!-- END PARAMETER TABLE -->"
+
+
+def _comments(toml_text: str) -> dict[tuple[str, str], str]:
+    """(section, key) -> the comment beside the key, or the comment block just above it."""
+    out, section, block = {}, "", []
+    for line in toml_text.splitlines():
+        s = line.strip()
+        if s.startswith("[") and not s.startswith("[["):
+            section, block = s.strip("[]").strip(), []
+            continue
+        if s.startswith("#"):
+            text = s.lstrip("#").strip()
+            block = [] if set(text) <= {"-"} else block + [text]
+            continue
+        m = re.match(r"([A-Za-z_][A-Za-z0-9_]*)\s*=", s)
+        if m:
+            beside = line.split("#", 1)[1].strip() if "#" in _strip_strings(line) else ""
+            out[(section, m.group(1))] = beside or " ".join(block)
+            block = []
+        elif not s:
+            block = []
+    return out
+
+
+def _strip_strings(line: str) -> str:
+    return re.sub(r'"[^"]*"', '""', line)
+
+
+def _fmt(x: float) -> str:
+    if x in (float("inf"), float("-inf")):
+        return "∞" if x > 0 else "-∞"
+    return f"{x:,.6g}"
+
+
+def describe(value) -> str:
+    """A distribution in words: '1.8 (triangular 1.3–2.3)', or a number."""
+    d = as_dist(value)
+    kind = d.dist
+    if kind == "fixed":
+        return _fmt(d.value)
+    if kind == "triangular":
+        return f"{_fmt(d.mode)} (triangular {_fmt(d.low)}–{_fmt(d.high)})"
+    if kind == "uniform":
+        return f"{_fmt(d.central())} (uniform {_fmt(d.low)}–{_fmt(d.high)})"
+    if kind == "normal":
+        return f"{_fmt(d.mean)} (normal sd {_fmt(d.sd)})"
+    if kind == "lognormal":
+        return f"{_fmt(d.median)} (lognormal σ {_fmt(d.sigma)})"
+    if kind == "beta":
+        return f"{_fmt(d.central())} (beta {d.a:g},{d.b:g} on {_fmt(d.low)}–{_fmt(d.high)})"
+    return f"{_fmt(d.central())} (one of {', '.join(_fmt(v) for v in d.values)})"
+
+
+def parameter_table(scenario, toml_text: str) -> str:
+    """Markdown tables of every registry parameter, one per section."""
+    notes = _comments(toml_text)
+    lines = []
+    titles = {"initial": "Start values (`[initial]`)", "uncertainties": "Behaviour and environment (`[uncertainties]`)",
+              "rules": "Rules (`[rules]`)"}
+    for section, params in parameters.BY_SECTION.items():
+        lines += [f"#### {titles[section]}", "",
+                  "| name | meaning | unit | default (baseline) | allowed range | source or assumption |",
+                  "|---|---|---|---|---|---|"]
+        values = getattr(scenario, section)
+        for p in params.values():
+            note = notes.get((section, p.name), "").replace("|", "/") or "assumption (see the baseline file)"
+            lines.append(f"| `{p.name}` | {p.meaning} | {p.unit} | {describe(getattr(values, p.name))} "
+                         f"| {_fmt(p.low)} – {_fmt(p.high)} | {note} |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def lever_table(scenario, toml_text: str) -> str:
+    """Markdown table of every lever field, with the baseline's setting and its comment."""
+    from .scenario.schema import Levers
+
+    notes = _comments(toml_text)
+    lines = ["| lever | field | meaning | baseline | source or assumption |", "|---|---|---|---|---|"]
+    for key, field in Levers.model_fields.items():
+        model = field.annotation.__args__[0]
+        lever = getattr(scenario.levers, key)
+        for name, f in model.model_fields.items():
+            if name in ("name", "name_zh"):
+                continue
+            value = getattr(lever, name) if lever is not None else "(inactive)"
+            meaning = (f.description or "").replace("|", "/")
+            note = notes.get((f"levers.{key}", name), "").replace("|", "/")
+            lines.append(f"| `{key}` | `{name}` | {meaning} | {value} | {note} |")
+    return "\n".join(lines) + "\n"
+
+
+def population_table(scenario, toml_text: str) -> str:
+    """Markdown table of the firm-population settings (``[population]``)."""
+    notes = _comments(toml_text)
+    lines = ["| field | meaning | baseline | source or assumption |", "|---|---|---|---|"]
+    for name, f in type(scenario.population).model_fields.items():
+        value = getattr(scenario.population, name)
+        if isinstance(value, dict):
+            value = ", ".join(f"{k} {v:g}" for k, v in value.items())
+        note = notes.get(("population", name), "").replace("|", "/")
+        lines.append(f"| `{name}` | {(f.description or '').replace('|', '/')} | {value} | {note} |")
+    return "\n".join(lines) + "\n"
+
+
+def update(doc: Path, scenario_path: Path) -> bool:
+    """Rewrite the generated block of ``doc``; True if it changed."""
+    from .scenario.loader import load_scenario
+
+    scenario = load_scenario(scenario_path)
+    text = scenario_path.read_text(encoding="utf-8")
+    block = "\n".join([BEGIN, "", parameter_table(scenario, text),
+                       "#### Firm population (`[population]`)", "", population_table(scenario, text),
+                       "#### Levers (`[levers.*]`)", "", lever_table(scenario, text), END])
+    old = doc.read_text(encoding="utf-8")
+    if BEGIN not in old or END not in old:
+        raise SystemExit(f"{doc}: markers {BEGIN} ... {END} not found")
+    new = old[:old.index(BEGIN)] + block + old[old.index(END) + len(END):]
+    if new != old:
+        doc.write_text(new, encoding="utf-8")
+    return new != old
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("scenario", type=Path)
+    ap.add_argument("--update", type=Path, metavar="DOC", help="rewrite the generated block of DOC")
+    args = ap.parse_args(argv)
+    if args.update:
+        changed = update(args.update, args.scenario)
+        print(f"{args.update}: {'updated' if changed else 'up to date'}")
+    else:
+        from .scenario.loader import load_scenario
+        text = args.scenario.read_text(encoding="utf-8")
+        sys.stdout.write(parameter_table(load_scenario(args.scenario), text))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
