@@ -76,7 +76,7 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=_non_negative_int, metavar="S",
                    help="master seed (default: run.seed of the scenario)")
     p.add_argument("--workers", type=_positive_int, metavar="K",
-                   help="worker processes (default: 1)")
+                   help="worker processes (default: all cores; results do not depend on it)")
     p.add_argument("--out", metavar="DIR", help="folder for the results")
 
 
@@ -177,7 +177,11 @@ def _progress_bar(args, desc: str):
 
 
 def _workers(args) -> int:
-    return 1 if args.workers is None else args.workers
+    """--workers, or every core this process may use (results do not depend on it)."""
+    if args.workers is not None:
+        return args.workers
+    from .core.engine import default_workers
+    return default_workers()
 
 
 def _cmd_run(args: argparse.Namespace) -> int:

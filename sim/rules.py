@@ -19,6 +19,10 @@ import numpy as np
 # platform levels
 NONE, DISTRICT, MUNICIPAL, NATIONAL = 0, 1, 2, 3
 
+# the after-tax cost of R&D a firm bears at least, per yuan (assumption: subsidies over ~70% of
+# R&D are outside the range where the user-cost elasticity was measured)
+MIN_USER_COST = 0.1
+
 
 @dataclass(frozen=True)
 class RuleSet:
@@ -70,8 +74,10 @@ def hte_rd_threshold(sales, rules: RuleSet):
 
     The bands are "sales <= 50m", "50m < sales <= 200m" and "sales > 200m" CNY (国科发火〔2016〕32号).
     """
-    return np.where(sales <= rules.hte_band_small_max, rules.hte_rd_min_small,
-                    np.where(sales <= rules.hte_band_mid_max, rules.hte_rd_min_mid, rules.hte_rd_min_large))
+    bar = np.where(sales <= rules.hte_band_small_max, rules.hte_rd_min_small,
+                   np.where(sales <= rules.hte_band_mid_max, rules.hte_rd_min_mid, rules.hte_rd_min_large))
+    # compare in the precision of the firm's own numbers (float32 in the core: 3% must pass 3%)
+    return bar.astype(sales.dtype) if isinstance(sales, np.ndarray) and sales.dtype.kind == "f" else bar
 
 
 def hte_eligible(age, rd_ratio_3y, sales, st_share, hightech_share, knowledge, rules: RuleSet):
@@ -118,11 +124,12 @@ def above_scale(industrial, revenue, rules: RuleSet):
 def rd_user_cost(subsidy_rate, hte, rules: RuleSet, superdeduction=None):
     """After-tax cost of one yuan of R&D: 1 - subsidy - tax rate x super-deduction share.
 
-    HTEs pay 15% corporate income tax, so the same deduction is worth less to them.
+    HTEs pay 15% corporate income tax, so the same deduction is worth less to them. The cost never
+    falls below ``MIN_USER_COST``: R&D is never free to the firm (and the response stays finite).
     """
     d = rules.superdeduction_extra if superdeduction is None else superdeduction
     tax = np.where(hte, rules.cit_rate_hte, rules.cit_rate)
-    return 1.0 - subsidy_rate - tax * d
+    return np.maximum(MIN_USER_COST, 1.0 - subsidy_rate - tax * d)
 
 
 def rd_target_ratio(propensity, user_cost, user_cost_ref, elasticity, multiplier=1.0):

@@ -17,42 +17,10 @@ import pytest
 
 from sim.cli import build_parser, main
 
+from conftest import broken_copy  # shared helper (tests/conftest.py)
+
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "scenarios" / "baseline.toml"
-
-
-def edit_toml(text: str, section: str | None, key: str, value: str | None) -> str:
-    """Set ``key = value`` (TOML text) in ``[section]`` (None: top level); value None deletes the key."""
-    lines = text.splitlines()
-    if section is None:
-        start = 0
-        end = next((i for i, ln in enumerate(lines) if ln.lstrip().startswith("[")), len(lines))
-    else:
-        header = re.compile(r"^\s*\[\s*" + re.escape(section) + r"\s*\]\s*(#.*)?$")
-        start = next((i + 1 for i, ln in enumerate(lines) if header.match(ln)), None)
-        if start is None:
-            return text if value is None else text + f"\n[{section}]\n{key} = {value}\n"
-        end = next((i for i in range(start, len(lines)) if lines[i].lstrip().startswith("[")), len(lines))
-    pattern = re.compile(r"^\s*" + re.escape(key) + r"\s*=")
-    for i in range(start, end):
-        if pattern.match(lines[i]):
-            if value is None:
-                del lines[i]
-            else:
-                lines[i] = f"{key} = {value}"
-            return "\n".join(lines) + "\n"
-    if value is not None:
-        lines.insert(start, f"{key} = {value}")
-    return "\n".join(lines) + "\n"
-
-
-def broken_copy(tmp_path: Path, *edits, name: str = "broken.toml") -> Path:
-    text = BASELINE.read_text(encoding="utf-8")
-    for section, key, value in edits:
-        text = edit_toml(text, section, key, value)
-    path = tmp_path / name
-    path.write_text(text, encoding="utf-8")
-    return path
 
 
 def run_cli(capsys, *argv):

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import copy
 import os
-import re
 import shutil
 import tomllib
 from pathlib import Path
@@ -22,50 +21,12 @@ from sim.scenario import (Scenario, ScenarioError, apply_overrides, load_scenari
 from sim.scenario.distributions import DIST_NAMES
 from sim.scenario.loader import deep_merge
 
+from conftest import broken_copy, edit_toml  # shared helpers (tests/conftest.py)
+
 BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.toml"
 
 
 # ---- helpers ------------------------------------------------------------------------------------
-
-def edit_toml(text: str, section: str | None, key: str, value: str | None) -> str:
-    """Set ``key = value`` (TOML text) in ``[section]`` (None: top level); value None deletes the key.
-
-    Only single-line ``key = value`` entries are handled, which is all the tests need.
-    """
-    lines = text.splitlines()
-    if section is None:
-        start = 0
-        end = next((i for i, ln in enumerate(lines) if ln.lstrip().startswith("[")), len(lines))
-    else:
-        header = re.compile(r"^\s*\[\s*" + re.escape(section) + r"\s*\]\s*(#.*)?$")
-        start = next((i + 1 for i, ln in enumerate(lines) if header.match(ln)), None)
-        if start is None:
-            if value is None:
-                return text
-            return text + f"\n[{section}]\n{key} = {value}\n"
-        end = next((i for i in range(start, len(lines)) if lines[i].lstrip().startswith("[")), len(lines))
-    pattern = re.compile(r"^\s*" + re.escape(key) + r"\s*=")
-    for i in range(start, end):
-        if pattern.match(lines[i]):
-            if value is None:
-                del lines[i]
-            else:
-                lines[i] = f"{key} = {value}"
-            return "\n".join(lines) + "\n"
-    if value is not None:
-        lines.insert(start, f"{key} = {value}")
-    return "\n".join(lines) + "\n"
-
-
-def broken_copy(tmp_path: Path, *edits: tuple, name: str = "broken.toml") -> Path:
-    """A copy of the baseline with ``(section, key, value)`` edits applied, written to tmp_path."""
-    text = BASELINE.read_text(encoding="utf-8")
-    for section, key, value in edits:
-        text = edit_toml(text, section, key, value)
-    path = tmp_path / name
-    path.write_text(text, encoding="utf-8")
-    return path
-
 
 def load_error(path: Path) -> ScenarioError:
     with pytest.raises(ScenarioError) as info:

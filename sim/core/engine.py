@@ -21,7 +21,7 @@ from .init import Layout, build_layout, initial_block
 from .params import estimated_inputs, sample_parameters
 from .policy import Policy, build_policy
 from .step import Buffers, measure, step
-from .streams import ReplicateStreams
+from .streams import INITIAL, PARAMETERS, YEARS, ReplicateStreams
 
 
 @dataclass(frozen=True)
@@ -40,9 +40,9 @@ class Prepared:
 def simulate_block(prep: Prepared, seed: int, replicates) -> dict[str, np.ndarray]:
     """Simulate the given replicate indices together; return indicators, each (len, years)."""
     sc, L, pol = prep.scenario, prep.layout, prep.policy
-    streams = ReplicateStreams(seed, replicates)
-    params = sample_parameters(sc, streams)
-    block = initial_block(sc, L, params, streams)
+    params = sample_parameters(sc, ReplicateStreams(seed, replicates, PARAMETERS))
+    block = initial_block(sc, L, params, ReplicateStreams(seed, replicates, INITIAL))
+    streams = ReplicateStreams(seed, replicates, YEARS)
     buf = Buffers(len(streams), L.capacity)
     rows = [measure(block, L, L.base_year)]
     for year in pol.years:

@@ -142,9 +142,9 @@ def initial_block(scenario, layout: Layout, params: dict, streams: ReplicateStre
         return R.rd_staff(ratio * revenue, col(p["rd_labour_share"]), col(p["rd_wage"]))
 
     def st_factor_for(ratio, share_needed):
-        """The S&T intensity at which a firm with this R&D meets a staff-share bar."""
-        staff = np.maximum(staff_of(ratio), 1e-9)
-        return share_needed * 1.1 * employees / (staff * col(p["st_staff_multiplier"]))
+        """The S&T intensity at which a firm with this R&D meets a staff-share bar (10% margin)."""
+        at_one = R.st_share(np.maximum(staff_of(ratio), 1e-9), col(p["st_staff_multiplier"]), 1.0, employees)
+        return share_needed * 1.1 / at_one
 
     staff0 = staff_of(prop)
     knowledge = np.where(has_rd, R.innovation_probability(staff0, col(p["knowledge_productivity"]))
@@ -163,31 +163,20 @@ def initial_block(scenario, layout: Layout, params: dict, streams: ReplicateStre
     # certificates granted in the last three years: valid through base, base+1 or base+2
     hte_until = np.where(hte, L.base_year + np.floor(3 * u[:, 11]), 0).astype(np.int16)
 
-    # tech-based: every HTE, plus the drawn remainder among SMEs passing (or made to pass) the bars
-    sme = R.tech_sme_size_ok(employees, revenue, rules)
-    n_tb_extra = p["tech_based_count"].astype(np.int64) - hte.sum(axis=1) - int(lead_hte.sum())
-    tb_extra = _top_k(prop / rules.tb_rd_min + u[:, 9], has_rd & ~hte & sme, n_tb_extra)
-    prop = np.where(tb_extra, np.maximum(prop, rules.tb_rd_min * (1.05 + 0.3 * u[:, 10])), prop)
-    knowledge = np.where(tb_extra, np.maximum(knowledge, rules.tb_knowledge_min * (1 + u[:, 8])), knowledge)
-    st_factor = np.where(tb_extra, np.maximum(st_factor, st_factor_for(prop, rules.tb_st_staff_min)), st_factor)
-    prop = rescale(prop, hte | tb_extra)
-    tech_based = hte | tb_extra
-    # unregistered R&D firms: only the drawn backlog share already holds the IP bar
-    no_ip = has_rd & ~tech_based & (u[:, 12] >= col(p["tb_eligible_backlog"]))
-    knowledge = np.where(no_ip, np.minimum(knowledge, 0.9 * rules.tb_knowledge_min), knowledge)
-
     # platforms: municipal shares among HTEs and above-scale firms, national count, district ones
     platform = np.zeros((B, N), np.int8)
     rd_spend = prop * revenue
     lead_level = np.array([PLATFORM_LEVELS.index(f.platform) for f in L.lead], np.int8)
     n_hte_total = hte.sum(axis=1) + int(lead_hte.sum())
     need_hte = np.round(p["platform_share_hte"] * n_hte_total) - int(np.sum(lead_hte & (lead_level >= 2)))
-    muni = _top_k(np.log1p(rd_spend) + u[:, 3], hte, need_hte.astype(np.int64))
+    # agri-food firms come last: their platforms count towards the drawn agri-platform total
+    agri = sector == SECTORS.index("agri_food")
+    muni = _top_k(np.log1p(rd_spend) + u[:, 3] - 100 * agri, hte, need_hte.astype(np.int64))
     n_above_total = above.sum(axis=1) + n_lead_above
     lead_above_muni = int(np.sum(lead_ind & (lead_rev >= thr) & (lead_level >= 2)))
     need_above = (np.round(p["platform_share_above_scale"] * n_above_total) - lead_above_muni
                   - (muni & above).sum(axis=1))
-    muni |= _top_k(np.log1p(rd_spend) + u[:, 3], above & ~hte, need_above.astype(np.int64))
+    muni |= _top_k(np.log1p(rd_spend) + u[:, 3] - 100 * agri, above & ~hte, need_above.astype(np.int64))
     min_muni = rules.platform_min_rd_municipal * 1.1 / np.maximum(revenue, 1e-9)
     prop = np.where(muni, np.maximum(prop, min_muni), prop)
     platform[muni] = R.MUNICIPAL
@@ -196,12 +185,22 @@ def initial_block(scenario, layout: Layout, params: dict, streams: ReplicateStre
     to_district = (has_rd & (platform == 0) & (prop * revenue >= rules.platform_min_rd_district)
                    & (u[:, 11] < col(p["district_platform_share"])))
     platform[to_district] = R.DISTRICT
-    # agricultural platforms held by agri firms are part of the drawn agri-platform count
-    agri_muni = inc & (sector == SECTORS.index("agri_food")) & (platform >= R.MUNICIPAL)
-    lead_agri_muni = sum(1 for f, lv in zip(L.lead, lead_level) if f.sector == "agri_food" and lv >= R.MUNICIPAL)
-    excess = agri_muni.sum(axis=1) + lead_agri_muni - np.floor(p["agri_platforms"] / 2)
-    platform[_top_k(-prop * revenue, agri_muni, excess.astype(np.int64))] = R.DISTRICT
-    tech_based |= inc & (platform >= R.MUNICIPAL)  # eligible through their platform
+
+    # tech-based: every HTE and every firm with a municipal platform, plus the drawn remainder
+    # among SMEs passing (or made to pass) the registration bars
+    lead_tb = lead_hte | (lead_level >= R.MUNICIPAL)
+    registered = hte | muni
+    sme = R.tech_sme_size_ok(employees, revenue, rules)
+    n_tb_extra = p["tech_based_count"].astype(np.int64) - registered.sum(axis=1) - int(lead_tb.sum())
+    tb_extra = _top_k(prop / rules.tb_rd_min + u[:, 9], has_rd & ~registered & sme, n_tb_extra)
+    prop = np.where(tb_extra, np.maximum(prop, rules.tb_rd_min * (1.05 + 0.3 * u[:, 10])), prop)
+    knowledge = np.where(tb_extra, np.maximum(knowledge, rules.tb_knowledge_min * (1 + u[:, 8])), knowledge)
+    st_factor = np.where(tb_extra, np.maximum(st_factor, st_factor_for(prop, rules.tb_st_staff_min)), st_factor)
+    prop = rescale(prop, registered | tb_extra)
+    tech_based = registered | tb_extra
+    # unregistered R&D firms: only the drawn backlog share already holds the IP bar
+    no_ip = has_rd & ~tech_based & (u[:, 12] >= col(p["tb_eligible_backlog"]))
+    knowledge = np.where(no_ip, np.minimum(knowledge, 0.9 * rules.tb_knowledge_min), knowledge)
 
     in_zone = industrial & (u[:, 2] < np.where(hte, 1.0, 0.5) * col(p["hte_in_zone_share"]))
 

@@ -1,8 +1,9 @@
 """Draw each replicate's parameter values from the scenario's distributions.
 
-Returns one float64 array of length block per parameter. Draws come first in a replicate's
-stream, in the fixed order of the parameter registry, so they are reproducible and independent
-of chunking.
+Returns one float64 array of length block per parameter. Each replicate's parameter stream gives
+one uniform per registry parameter, in registry order, turned into the value by the inverse CDF:
+reproducible, independent of chunking, and common across scenarios (a parameter keeps its
+uniform whatever the other parameters' distributions are).
 """
 
 from __future__ import annotations
@@ -17,22 +18,18 @@ SECTIONS = ("initial", "uncertainties", "rules")
 
 
 def sample_parameters(scenario, streams: ReplicateStreams) -> dict[str, np.ndarray]:
-    """Sample every registry parameter for every replicate of the block."""
+    """Sample every registry parameter for every replicate of the block (integers rounded)."""
     specs = []
     for section in SECTIONS:
         values = getattr(scenario, section)
         for p in parameters.BY_SECTION[section].values():
             specs.append((p, as_dist(getattr(values, p.name))))
-
-    def draw(gen):
-        row = []
-        for p, dist in specs:
-            x = dist.sample(gen, (p.low, p.high))
-            row.append(round(x) if p.integer else x)
-        return row
-
-    table = streams.sample_each(draw).astype(np.float64).reshape(len(streams), len(specs))
-    return {p.name: table[:, i] for i, (p, _) in enumerate(specs)}
+    u = streams.uniform(np.empty((len(streams), len(specs))))
+    out = {}
+    for i, (p, dist) in enumerate(specs):
+        x = np.clip(dist.ppf(u[:, i], (p.low, p.high)), p.low, p.high).astype(np.float64)
+        out[p.name] = np.round(x) if p.integer else x
+    return out
 
 
 def estimated_inputs(scenario) -> list[str]:

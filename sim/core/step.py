@@ -52,6 +52,12 @@ def used_width(alive: np.ndarray) -> int:
     return int(any_alive[-1]) + 1 if any_alive.size else 1
 
 
+def row_total(x: np.ndarray) -> np.ndarray:
+    """Sum of each row in float64, added left to right: trailing empty slots (zeros) cannot change
+    it, so the total does not depend on how many slots the block computes on."""
+    return np.cumsum(x, axis=1, dtype=np.float64)[:, -1]
+
+
 def laplace(u):
     """Unit-variance Laplace variate from a uniform: firm growth rates are tent-shaped
     (Stanley et al. 1996; Bottazzi and Secchi 2006), and this costs a fraction of a normal draw."""
@@ -99,7 +105,7 @@ def step(b: Block, L: Layout, pol: Policy, year: int, streams: ReplicateStreams,
     employees = f.revenue / c["revenue_per_employee"]
     scope_all = pol.get("fiscal_support", "subsidy_scope", "tech_based") == "all"
     subsidised = alive if scope_all else f.tech_based
-    eligible_rd = np.sum(f.rd_ratio * f.revenue, axis=1, where=subsidised, dtype=np.float64)
+    eligible_rd = row_total(np.where(subsidised, f.rd_ratio * f.revenue, F32(0)))
     rate = pol.get("fiscal_support", "rd_subsidy_rate") if budget["fiscal_support"] > 0 else 0.0
     subsidy_rate = np.minimum(rate, subsidy_pot / np.maximum(eligible_rd, 1e-9))
 
@@ -120,11 +126,11 @@ def step(b: Block, L: Layout, pol: Policy, year: int, streams: ReplicateStreams,
     d.talents = d.talents * (1 - p["talent_attrition"]) + new_talents
     d.labour_supply = (d.labour_supply * (1 + p["rd_labour_growth"] / 100)
                        + graduates * p["graduate_retention"] * p["graduate_rd_share"] + new_talents)
-    demand = np.sum(staff_wanted, axis=1, dtype=np.float64)
+    demand = row_total(staff_wanted)
     tf = R.talent_factor(d.labour_supply, demand)
     staff = staff_wanted * tf[:, None].astype(F32)
     rd_spend = desired_rd * (1 - c["rd_labour_share"] * (1 - tf[:, None].astype(F32)))
-    talent_mult = 1 + p["talent_boost"] * d.talents / np.maximum(np.sum(staff, axis=1) / 100, 1.0)
+    talent_mult = 1 + p["talent_boost"] * d.talents / np.maximum(row_total(staff) / 100, 1.0)
 
     # 5. collaboration, from start-of-year knowledge
     active = alive & (staff > 0)
@@ -217,7 +223,7 @@ def step(b: Block, L: Layout, pol: Policy, year: int, streams: ReplicateStreams,
     f.revenue[...], f.rd_ratio[...], f.propensity[...] = revenue, ratio, propensity
     f.knowledge[...], f.hightech[...] = knowledge, hightech
     f.tech_based[...], f.hte_until[...], f.platform[...], f.digital[...] = tech_based, hte_until, platform, digital
-    f.age += 1
+    f.age += alive
     f.zero(exits)
 
     # 10. entry: incubator chain, recruitment, spontaneous start-ups
@@ -247,14 +253,14 @@ def step(b: Block, L: Layout, pol: Policy, year: int, streams: ReplicateStreams,
     d.maker += below_top & (u_small[:, 1:] < p_maker[:, None])
     d.projects += n_projects
     d.agri_standalone += n_agri_new
-    zone_hte = np.count_nonzero(hte_end & f.in_zone & f.alive, axis=1)  # entrants hold no HTE yet
+    zone_hte = np.count_nonzero(full.alive & full.in_zone & R.hte_valid(full.hte_until, year), axis=1)
     push = 1 + p["htz_push_response"] * budget["htz_upgrade"] / 100
     hazard = R.htz_hazard(zone_hte, p["htz_hte_requirement"], p["htz_hazard_ready"], push)
     d.national |= u_small[:, 0] < hazard
 
     d.prev_hte_new, d.prev_upgrades = first_grants.astype(float), upgrades
     d.nonfirm_rd *= 1 + p["nonfirm_rd_growth"] / 100
-    firm_rd = np.sum(rd_spend, axis=1, dtype=np.float64)
+    firm_rd = row_total(rd_spend)
     lever_rd = budget["institute_support"] + funded_projects * p["project_cost"]
     d.other_digital *= 1 + p["other_digital_growth"] / 100
     fiscal_spent = np.minimum(budget["fiscal_support"],
@@ -391,11 +397,11 @@ def measure(b: Block, L: Layout, year: int, extras: dict | None = None) -> dict:
     muni = f.platform >= R.MUNICIPAL
     n_hte, n_above = np.count_nonzero(hte, axis=1), np.count_nonzero(above, axis=1)
     n_tb = np.count_nonzero(f.tech_based, axis=1)
-    firm_rd = np.sum(f.rd_lag1, axis=1, dtype=np.float64)   # this year's R&D spending
+    firm_rd = row_total(f.rd_lag1)   # this year's R&D spending
     extras = dict(extras or {})
     rd_spending = extras.pop("rd_spending", (firm_rd + d.nonfirm_rd) / 100)
     rd_intensity = rd_spending * 100 / d.gdp * 100
-    digital_rev = np.sum(f.revenue, axis=1, where=f.digital, dtype=np.float64)
+    digital_rev = row_total(np.where(f.digital, f.revenue, F32(0)))
     digital_share = (d.digital_va_ratio * digital_rev + d.other_digital) / d.gdp * 100
     n_muni = np.count_nonzero(muni, axis=1)
     agri_firm_platforms = np.count_nonzero(alive & (f.sector == AGRI) & (f.platform >= R.MUNICIPAL), axis=1)

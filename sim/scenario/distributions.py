@@ -2,8 +2,13 @@
 
 A value in a scenario is either a plain number (fixed) or a table with ``dist = "..."``:
 fixed, uniform, triangular, normal (optionally truncated), lognormal, beta (optionally
-rescaled to [low, high]) or discrete (values with probabilities). Each replicate draws one
-value from its own random stream, so the draw does not depend on chunking.
+rescaled to [low, high]) or discrete (values with probabilities).
+
+Sampling is by the inverse CDF (``ppf``) of one uniform per value and replicate. So each
+parameter always uses the same uniform of its replicate's stream, whatever the distributions of
+the others: changing one parameter's distribution in a variant leaves every other draw as it was
+(common random numbers across scenarios), and the same mechanism serves Latin-hypercube designs.
+Normal and lognormal tails are truncated to the parameter's allowed range.
 """
 
 from __future__ import annotations
@@ -21,7 +26,8 @@ class _Dist(BaseModel):
     def support(self) -> tuple[float, float]:
         raise NotImplementedError
 
-    def sample(self, rng: np.random.Generator, bounds: tuple[float, float]) -> float:
+    def ppf(self, u: np.ndarray, bounds: tuple[float, float]) -> np.ndarray:
+        """Values at the uniform quantiles ``u``, within the parameter's allowed ``bounds``."""
         raise NotImplementedError
 
     def declared_range(self) -> tuple[float, float]:
@@ -40,8 +46,8 @@ class Fixed(_Dist):
     def support(self):
         return (self.value, self.value)
 
-    def sample(self, rng, bounds):
-        return self.value
+    def ppf(self, u, bounds):
+        return np.full(np.shape(u), self.value)
 
     def central(self):
         return self.value
@@ -61,8 +67,8 @@ class Uniform(_Dist):
     def support(self):
         return (self.low, self.high)
 
-    def sample(self, rng, bounds):
-        return float(rng.uniform(self.low, self.high))
+    def ppf(self, u, bounds):
+        return self.low + (self.high - self.low) * np.asarray(u)
 
     def central(self):
         return (self.low + self.high) / 2
@@ -85,20 +91,16 @@ class Triangular(_Dist):
     def support(self):
         return (self.low, self.high)
 
-    def sample(self, rng, bounds):
-        return float(rng.triangular(self.low, self.mode, self.high))
+    def ppf(self, u, bounds):
+        u = np.asarray(u, dtype=float)
+        a, c, b = self.low, self.mode, self.high
+        fc = (c - a) / (b - a)
+        left = a + np.sqrt(u * (b - a) * (c - a))
+        right = b - np.sqrt((1 - u) * (b - a) * (b - c))
+        return np.where(u < fc, left, right)
 
     def central(self):
         return self.mode
-
-
-def _truncated(draw, low: float, high: float, rng: np.random.Generator, tries: int = 1000) -> float:
-    """Rejection-sample ``draw()`` into [low, high]; clip after many failures (tiny mass)."""
-    for _ in range(tries):
-        x = draw()
-        if low <= x <= high:
-            return float(x)
-    return float(min(max(x, low), high))
 
 
 class Normal(_Dist):
@@ -125,10 +127,13 @@ class Normal(_Dist):
         # unbounded tails are truncated to the parameter's allowed range when sampled
         return (self.mean if self.low is None else self.low, self.mean if self.high is None else self.high)
 
-    def sample(self, rng, bounds):
+    def ppf(self, u, bounds):
+        from scipy.stats import norm
+
         lo = max(self.support()[0], bounds[0])
         hi = min(self.support()[1], bounds[1])
-        return _truncated(lambda: rng.normal(self.mean, self.sd), lo, hi, rng)
+        f_lo, f_hi = norm.cdf([(lo - self.mean) / self.sd, (hi - self.mean) / self.sd])
+        return self.mean + self.sd * norm.ppf(f_lo + np.asarray(u) * (f_hi - f_lo))
 
     def central(self):
         return self.mean
@@ -147,8 +152,14 @@ class LogNormal(_Dist):
     def declared_range(self):
         return (self.median, self.median)
 
-    def sample(self, rng, bounds):
-        return _truncated(lambda: rng.lognormal(math.log(self.median), self.sigma), bounds[0], bounds[1], rng)
+    def ppf(self, u, bounds):
+        from scipy.stats import norm
+
+        mu = math.log(self.median)
+        lo = -np.inf if bounds[0] <= 0 else (math.log(bounds[0]) - mu) / self.sigma
+        hi = np.inf if math.isinf(bounds[1]) else (math.log(bounds[1]) - mu) / self.sigma
+        f_lo, f_hi = norm.cdf([lo, hi])
+        return np.exp(mu + self.sigma * norm.ppf(f_lo + np.asarray(u) * (f_hi - f_lo)))
 
     def central(self):
         return self.median
@@ -172,8 +183,10 @@ class Beta(_Dist):
     def support(self):
         return (self.low, self.high)
 
-    def sample(self, rng, bounds):
-        return float(self.low + (self.high - self.low) * rng.beta(self.a, self.b))
+    def ppf(self, u, bounds):
+        from scipy.stats import beta
+
+        return self.low + (self.high - self.low) * beta.ppf(np.asarray(u), self.a, self.b)
 
     def central(self):
         return self.low + (self.high - self.low) * self.a / (self.a + self.b)
@@ -200,8 +213,11 @@ class Discrete(_Dist):
     def support(self):
         return (min(self.values), max(self.values))
 
-    def sample(self, rng, bounds):
-        return float(rng.choice(self.values, p=self.probs))
+    def ppf(self, u, bounds):
+        probs = np.full(len(self.values), 1 / len(self.values)) if self.probs is None else np.asarray(self.probs)
+        cdf = np.cumsum(probs)
+        idx = np.minimum(np.searchsorted(cdf / cdf[-1], np.asarray(u), side="right"), len(self.values) - 1)
+        return np.asarray(self.values, dtype=float)[idx]
 
     def central(self):
         if self.probs is None:

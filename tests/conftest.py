@@ -1,0 +1,92 @@
+"""Shared test helpers and fixtures.
+
+``edit_toml`` and ``broken_copy`` make one-line variants of scenarios/baseline.toml (used by the
+loader and CLI tests); ``baseline_scenario`` and ``baseline_rules`` load the baseline once per
+session. Test modules import the helpers with ``from conftest import broken_copy, edit_toml``.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+BASELINE = ROOT / "scenarios" / "baseline.toml"
+
+
+# ---- editing scenario files -----------------------------------------------------------------------
+
+def edit_toml(text: str, section: str | None, key: str, value: str | None) -> str:
+    """Set ``key = value`` (TOML text) in ``[section]`` (None: top level); value None deletes the key.
+
+    Only single-line ``key = value`` entries are handled, which is all the tests need.
+    """
+    lines = text.splitlines()
+    if section is None:
+        start = 0
+        end = next((i for i, ln in enumerate(lines) if ln.lstrip().startswith("[")), len(lines))
+    else:
+        header = re.compile(r"^\s*\[\s*" + re.escape(section) + r"\s*\]\s*(#.*)?$")
+        start = next((i + 1 for i, ln in enumerate(lines) if header.match(ln)), None)
+        if start is None:
+            if value is None:
+                return text
+            return text + f"\n[{section}]\n{key} = {value}\n"
+        end = next((i for i in range(start, len(lines)) if lines[i].lstrip().startswith("[")), len(lines))
+    pattern = re.compile(r"^\s*" + re.escape(key) + r"\s*=")
+    for i in range(start, end):
+        if pattern.match(lines[i]):
+            if value is None:
+                del lines[i]
+            else:
+                lines[i] = f"{key} = {value}"
+            return "\n".join(lines) + "\n"
+    if value is not None:
+        lines.insert(start, f"{key} = {value}")
+    return "\n".join(lines) + "\n"
+
+
+def broken_copy(tmp_path: Path, *edits: tuple, name: str = "broken.toml") -> Path:
+    """A copy of the baseline with ``(section, key, value)`` edits applied, written to tmp_path."""
+    text = BASELINE.read_text(encoding="utf-8")
+    for section, key, value in edits:
+        text = edit_toml(text, section, key, value)
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+# ---- shared fixtures -------------------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def baseline_path() -> Path:
+    return BASELINE
+
+
+@pytest.fixture(scope="session")
+def baseline_scenario():
+    """scenarios/baseline.toml, loaded and validated once per session (do not mutate)."""
+    from sim.scenario import load_scenario
+
+    return load_scenario(BASELINE)
+
+
+@pytest.fixture(scope="session")
+def baseline_rules():
+    """The RuleSet of baseline's [rules] table, read straight from the TOML file."""
+    from sim.rules import RuleSet
+
+    with open(BASELINE, "rb") as fh:
+        return RuleSet.from_values(tomllib.load(fh)["rules"])
+
+
+@pytest.fixture
+def no_charts(monkeypatch):
+    """Skip the fan charts (about 3 s a run) in CLI tests about other outputs; the charts
+    themselves are tested once in test_cli_run.py."""
+    import sim.plots
+
+    monkeypatch.setattr(sim.plots, "fan_charts", lambda results, goals, out_dir: [])

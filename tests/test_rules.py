@@ -1,0 +1,465 @@
+"""The rulebook (sim.rules) at its edges, with the RuleSet of baseline's [rules] table.
+
+Every rule is checked at the bar (passes), just below or above it (fails), and on numpy arrays
+(the same answers elementwise as one scalar call per case, as the vectorized core relies on).
+"Just below/above" is the next representable float (``np.nextafter``), so the tests pin the
+comparison operator itself (``>=`` versus ``>``), not a tolerance.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sim import rules as R
+
+
+def below(x: float) -> float:
+    return float(np.nextafter(x, -np.inf))
+
+
+def above(x: float) -> float:
+    return float(np.nextafter(x, np.inf))
+
+
+@pytest.fixture(scope="module")
+def rules(baseline_rules) -> R.RuleSet:
+    return baseline_rules
+
+
+# ---- the RuleSet ---------------------------------------------------------------------------------
+
+def test_ruleset_converts_percentages_and_years(rules):
+    assert (rules.hte_rd_min_small, rules.hte_rd_min_mid, rules.hte_rd_min_large) == (0.05, 0.04, 0.03)
+    assert (rules.hte_band_small_max, rules.hte_band_mid_max) == (50.0, 200.0)
+    assert rules.hte_st_staff_min == 0.10
+    assert rules.hte_hightech_revenue_min == 0.60
+    assert rules.hte_min_age == 1 and isinstance(rules.hte_min_age, int)
+    assert rules.hte_validity == 3 and isinstance(rules.hte_validity, int)
+    assert rules.hte_knowledge_min == 1.0
+    assert (rules.tsme_max_employees, rules.tsme_max_sales) == (500.0, 200.0)
+    assert (rules.cit_rate, rules.cit_rate_hte) == (0.25, 0.15)
+    assert (rules.superdeduction_extra, rules.superdeduction_extra_base) == (1.0, 0.75)
+    assert rules.above_scale_revenue == 20.0
+
+
+# ---- HTE R&D bands -------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("sales, expected", [
+    (0.0, 0.05), (10.0, 0.05), (50.0, 0.05), (above(50.0), 0.04),
+    (100.0, 0.04), (200.0, 0.04), (above(200.0), 0.03), (5000.0, 0.03),
+])
+def test_hte_rd_threshold_bands(rules, sales, expected):
+    assert float(R.hte_rd_threshold(sales, rules)) == expected
+
+
+def test_hte_rd_threshold_on_arrays(rules):
+    sales = np.array([50.0, above(50.0), 200.0, above(200.0)])
+    np.testing.assert_array_equal(R.hte_rd_threshold(sales, rules), [0.05, 0.04, 0.04, 0.03])
+
+
+# ---- HTE eligibility -----------------------------------------------------------------------------
+
+def hte_at_bar(rules, sales=10.0) -> dict:
+    """Every condition exactly at its bar."""
+    return dict(age=rules.hte_min_age, rd_ratio_3y=float(R.hte_rd_threshold(sales, rules)), sales=sales,
+                st_share=rules.hte_st_staff_min, hightech_share=rules.hte_hightech_revenue_min,
+                knowledge=rules.hte_knowledge_min)
+
+
+@pytest.mark.parametrize("sales", [10.0, 50.0, 100.0, 200.0, 500.0])
+def test_hte_eligible_at_every_bar(rules, sales):
+    assert R.hte_eligible(**hte_at_bar(rules, sales), rules=rules)
+
+
+@pytest.mark.parametrize("field", ["age", "rd_ratio_3y", "st_share", "hightech_share", "knowledge"])
+@pytest.mark.parametrize("sales", [10.0, 100.0, 500.0])
+def test_hte_eligible_fails_when_one_condition_is_just_below(rules, field, sales):
+    args = hte_at_bar(rules, sales)
+    args[field] = below(float(args[field]))
+    assert not R.hte_eligible(**args, rules=rules)
+
+
+def test_hte_eligible_age_in_whole_years(rules):
+    args = hte_at_bar(rules)
+    assert not R.hte_eligible(**{**args, "age": 0}, rules=rules)
+    assert R.hte_eligible(**{**args, "age": 1}, rules=rules)
+    assert R.hte_eligible(**{**args, "age": 30}, rules=rules)
+
+
+def test_hte_eligible_band_follows_sales(rules):
+    """4% passes at 200m sales but not at 50m; 3% passes above 200m only."""
+    args = hte_at_bar(rules)
+    assert R.hte_eligible(**{**args, "rd_ratio_3y": 0.04, "sales": 200.0}, rules=rules)
+    assert not R.hte_eligible(**{**args, "rd_ratio_3y": 0.04, "sales": 50.0}, rules=rules)
+    assert R.hte_eligible(**{**args, "rd_ratio_3y": 0.03, "sales": above(200.0)}, rules=rules)
+    assert not R.hte_eligible(**{**args, "rd_ratio_3y": 0.03, "sales": 200.0}, rules=rules)
+
+
+def test_hte_eligible_float32_state_agrees_with_scalars_at_the_bars(rules):
+    sales = np.array([10.0, 100.0, 500.0], np.float32)
+    rd = np.array([0.05, 0.04, 0.03], np.float32)
+    ones = np.ones(3, np.float32)
+    got = R.hte_eligible(ones, rd, sales, ones * np.float32(0.10), ones * np.float32(0.60), ones, rules)
+    scalar = [bool(R.hte_eligible(1, float(r), float(s), 0.10, 0.60, 1.0, rules))
+              for r, s in zip([0.05, 0.04, 0.03], [10.0, 100.0, 500.0])]
+    assert scalar == [True, True, True]
+    np.testing.assert_array_equal(got, scalar)
+
+
+# ---- certificate validity ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("t", [2022, 2023, 2026, 2035])
+def test_certificate_granted_in_t_valid_through_t_plus_2(rules, t):
+    until = R.hte_until_after_grant(t, rules)
+    assert until == t + 2
+    for year in (t, t + 1, t + 2):
+        assert R.hte_valid(until, year)
+    assert not R.hte_valid(until, t + 3)
+    assert not R.hte_valid(until, t + 10)
+
+
+def test_never_certified_is_not_valid():
+    assert not R.hte_valid(0, 2023)
+
+
+def test_certificate_rules_on_arrays(rules):
+    grant = np.array([2023, 2024, 2030], np.int16)
+    until = R.hte_until_after_grant(grant, rules)
+    np.testing.assert_array_equal(until, [2025, 2026, 2032])
+    np.testing.assert_array_equal(R.hte_valid(until, 2026), [False, True, True])
+    np.testing.assert_array_equal(R.hte_valid(until, 2027), [False, False, True])
+
+
+# ---- tech-SME size, tech-based eligibility, above-scale -----------------------------------------
+
+@pytest.mark.parametrize("employees, sales, ok", [
+    (1, 0.5, True), (500, 200.0, True), (501, 200.0, False), (above(500.0), 200.0, False),
+    (500, above(200.0), False), (10_000, 5_000.0, False),
+])
+def test_tech_sme_size_ok(rules, employees, sales, ok):
+    assert bool(R.tech_sme_size_ok(employees, sales, rules)) is ok
+
+
+def tb_at_bar(rules) -> dict:
+    """An SME exactly at every tech-based bar, with no HTE and no platform."""
+    return dict(employees=100.0, sales=50.0, rd_ratio=rules.tb_rd_min, st_share=rules.tb_st_staff_min,
+                knowledge=rules.tb_knowledge_min, hte=False, platform=R.NONE)
+
+
+def test_tech_based_via_sme_path(rules):
+    assert R.tech_based_eligible(**tb_at_bar(rules), rules=rules)
+
+
+@pytest.mark.parametrize("field", ["rd_ratio", "st_share", "knowledge"])
+def test_tech_based_sme_path_fails_just_below_a_bar(rules, field):
+    args = tb_at_bar(rules)
+    args[field] = below(args[field])
+    assert not R.tech_based_eligible(**args, rules=rules)
+
+
+@pytest.mark.parametrize("size", [dict(employees=501.0), dict(sales=above(200.0))])
+def test_tech_based_sme_path_needs_sme_size(rules, size):
+    assert not R.tech_based_eligible(**{**tb_at_bar(rules), **size}, rules=rules)
+
+
+def test_tech_based_via_hte(rules):
+    big_no_rd = dict(employees=3000.0, sales=4000.0, rd_ratio=0.0, st_share=0.0, knowledge=0.0, platform=R.NONE)
+    assert not R.tech_based_eligible(**big_no_rd, hte=False, rules=rules)
+    assert R.tech_based_eligible(**big_no_rd, hte=True, rules=rules)
+
+
+@pytest.mark.parametrize("level, ok", [(R.NONE, False), (R.DISTRICT, False), (R.MUNICIPAL, True), (R.NATIONAL, True)])
+def test_tech_based_via_municipal_platform(rules, level, ok):
+    big_no_rd = dict(employees=3000.0, sales=4000.0, rd_ratio=0.0, st_share=0.0, knowledge=0.0, hte=False)
+    assert bool(R.tech_based_eligible(**big_no_rd, platform=level, rules=rules)) is ok
+
+
+@pytest.mark.parametrize("industrial, revenue, ok", [
+    (True, 20.0, True), (True, below(20.0), False), (True, 1000.0, True), (False, 20.0, False), (False, 1000.0, False),
+])
+def test_above_scale(rules, industrial, revenue, ok):
+    assert bool(R.above_scale(industrial, revenue, rules)) is ok
+
+
+# ---- R&D decisions -------------------------------------------------------------------------------
+
+def test_rd_user_cost_hte_and_subsidy(rules):
+    assert R.rd_user_cost(0.0, False, rules) == pytest.approx(1 - 0.25 * 1.0)
+    assert R.rd_user_cost(0.0, True, rules) == pytest.approx(1 - 0.15 * 1.0)
+    assert R.rd_user_cost(0.1, False, rules) == pytest.approx(0.65)
+    assert R.rd_user_cost(0.1, True, rules) == pytest.approx(0.75)
+    # the base-year super-deduction (75%) instead of 100%
+    assert R.rd_user_cost(0.0, False, rules, superdeduction=0.75) == pytest.approx(1 - 0.25 * 0.75)
+    assert R.rd_user_cost(0.0, False, rules, superdeduction=0.0) == pytest.approx(1.0)
+    # the lower HTE tax rate makes the deduction worth less: R&D costs HTEs more
+    for s in (0.0, 0.05, 0.3):
+        assert R.rd_user_cost(s, True, rules) > R.rd_user_cost(s, False, rules)
+        assert R.rd_user_cost(s + 0.01, False, rules) < R.rd_user_cost(s, False, rules)
+
+
+@pytest.mark.parametrize("subsidy", [0.75, 0.8, 1.0])
+def test_rd_target_ratio_finite_for_every_valid_subsidy_rate(rules, subsidy):
+    uc = R.rd_user_cost(np.float32(subsidy), np.array([False, True]), rules)
+    uc_ref = R.rd_user_cost(0.0, np.array([False, True]), rules, superdeduction=rules.superdeduction_extra_base)
+    with np.errstate(all="ignore"):
+        target = R.rd_target_ratio(np.array([0.0, 0.03]), uc, uc_ref, 0.7)
+    assert np.all(np.isfinite(target)) and np.all(target >= 0)
+
+
+def test_rd_target_ratio_monotone_in_user_cost():
+    uc = np.linspace(0.2, 1.5, 50)
+    for elasticity in (0.3, 0.7, 1.2):
+        t = R.rd_target_ratio(0.03, uc, 0.8, elasticity)
+        assert np.all(np.diff(t) < 0), "cheaper R&D, more R&D"
+    assert R.rd_target_ratio(0.03, 0.8, 0.8, 0.7) == pytest.approx(0.03)   # at the reference cost
+    assert np.allclose(R.rd_target_ratio(0.03, uc, 0.8, 0.0), 0.03)        # no response
+    assert R.rd_target_ratio(0.03, 0.6, 0.8, 0.7, multiplier=1.5) == pytest.approx(
+        1.5 * R.rd_target_ratio(0.03, 0.6, 0.8, 0.7))
+    assert R.rd_target_ratio(0.0, 0.5, 0.8, 0.7) == 0.0                     # no R&D stays no R&D
+
+
+@given(uc1=st.floats(0.05, 2.0), uc2=st.floats(0.05, 2.0), e=st.floats(0.0, 2.0), prop=st.floats(0.0, 0.3))
+@settings(max_examples=50, deadline=None)
+def test_rd_target_ratio_monotone_property(uc1, uc2, e, prop):
+    lo, hi = sorted((uc1, uc2))
+    assert R.rd_target_ratio(prop, lo, 0.8, e) >= R.rd_target_ratio(prop, hi, 0.8, e) - 1e-15
+
+
+def test_bunch_to_threshold_only_within_margin(rules):
+    thr, m = 0.05, 0.2
+    edge = thr * (1 - m)
+    cases = [  # target, aspiring, expected
+        (0.045, True, thr * 1.02), (edge, True, thr * 1.02), (below(thr), True, thr * 1.02),
+        (below(edge), True, below(edge)), (0.01, True, 0.01),
+        (thr, True, thr), (0.08, True, 0.08),
+        (0.045, False, 0.045), (edge, False, edge),
+    ]
+    for target, aspiring, expected in cases:
+        assert float(R.bunch_to_threshold(target, thr, m, aspiring)) == expected, (target, aspiring)
+    got = R.bunch_to_threshold(np.array([c[0] for c in cases]), thr, m, np.array([c[1] for c in cases]))
+    np.testing.assert_array_equal(got, [c[2] for c in cases])
+
+
+def test_bunching_never_lowers_rd():
+    t = np.linspace(0, 0.1, 101)
+    for m in (0.0, 0.1, 0.35):
+        assert np.all(R.bunch_to_threshold(t, 0.04, m, np.ones_like(t, bool)) >= t)
+
+
+def test_rd_adjust_staff_and_talent():
+    assert R.rd_adjust(0.02, 0.04, 0.0) == 0.02
+    assert R.rd_adjust(0.02, 0.04, 1.0) == pytest.approx(0.04)
+    assert R.rd_adjust(0.02, 0.04, 0.4) == pytest.approx(0.028)
+    assert R.rd_adjust(0.0, 0.0, 0.4) == 0.0
+    assert R.rd_staff(1.5, 0.55, 0.15) == pytest.approx(5.5)
+    assert R.rd_staff(0.0, 0.55, 0.15) == 0.0
+    assert R.talent_factor(50.0, 100.0) == pytest.approx(0.5)
+    assert R.talent_factor(200.0, 100.0) == 1.0
+    assert R.talent_factor(0.0, 0.0) == 0.0
+    assert R.talent_factor(10.0, 0.0) == 1.0
+
+
+def test_st_share_capped_and_small_firms():
+    assert R.st_share(1.0, 1.6, 1.0, 32.0) == pytest.approx(0.05)
+    assert R.st_share(100.0, 1.6, 1.0, 10.0) == 1.0
+    assert R.st_share(0.0, 1.6, 1.0, 10.0) == 0.0
+    # fewer than one employee counts as one (no division blow-up)
+    assert R.st_share(0.1, 1.6, 1.0, 0.0) == pytest.approx(0.16)
+
+
+# ---- knowledge -----------------------------------------------------------------------------------
+
+def test_innovation_probability_edges():
+    assert R.innovation_probability(0.0, 0.06) == 0.0
+    assert R.innovation_probability(5.0, 0.0) == 0.0
+    assert R.innovation_probability(5.0, 0.06) == pytest.approx(1 - math.exp(-0.3))
+    staff = np.linspace(0.0, 300.0, 3001)
+    for k in (0.03, 0.06, 0.10):
+        p = R.innovation_probability(staff, k)
+        assert p[0] == 0.0
+        assert np.all((p >= 0) & (p < 1)), "a probability below 1 for k * staff <= 30"
+        assert np.all(np.diff(p) > 0), "more R&D staff, better odds"
+    # more productive research, better odds
+    assert R.innovation_probability(5.0, 0.10) > R.innovation_probability(5.0, 0.06)
+
+
+@given(s=st.floats(0.0, 1e4), k=st.floats(0.0, 1.0))
+@settings(max_examples=50, deadline=None)
+def test_innovation_probability_is_a_probability(s, k):
+    p = R.innovation_probability(s, k)
+    assert 0.0 <= p <= 1.0   # (1.0 only by rounding, for k * staff beyond ~37)
+
+
+def test_partner_similarity_and_compatibility_edges():
+    assert R.partner_similarity(0.0, 0.0) == 0.0
+    assert R.partner_similarity(1.0, 2.0) == pytest.approx(0.5)
+    assert R.partner_similarity(3.0, 3.0) == 1.0
+    assert not R.partners_compatible(0.0, 0.0, 0.0), "no knowledge on either side: no partnership"
+    assert R.partners_compatible(0.5, 1.0, 0.5)
+    assert not R.partners_compatible(below(0.5), 1.0, 0.5)
+    assert R.partners_compatible(0.0, 1.0, 0.0)
+    assert not R.partners_compatible(0.0, 1.0, 0.5)
+    assert R.partners_compatible(2.0, 2.0, 1.0)
+
+
+@given(a=st.floats(0.0, 100.0), b=st.floats(0.0, 100.0), thr=st.floats(0.0, 1.0))
+@settings(max_examples=100, deadline=None)
+def test_partners_compatible_symmetric(a, b, thr):
+    assert bool(R.partners_compatible(a, b, thr)) == bool(R.partners_compatible(b, a, thr))
+    assert R.partner_similarity(a, b) == R.partner_similarity(b, a)
+    assert 0.0 <= R.partner_similarity(a, b) <= 1.0
+
+
+def test_spillover_and_hightech_share():
+    assert R.spillover(1.0, 3.0, 0.1) == pytest.approx(0.2)
+    assert R.spillover(3.0, 1.0, 0.1) == 0.0, "nothing to learn from a laggard"
+    assert R.hightech_share_update(0.5, True, 0.2, 0.05) == pytest.approx(0.6)
+    assert R.hightech_share_update(0.5, False, 0.2, 0.05) == pytest.approx(0.475)
+    assert R.hightech_share_update(1.0, True, 0.2, 0.05) == 1.0
+    assert R.hightech_share_update(0.0, False, 0.2, 0.05) == 0.0
+
+
+# ---- exit, platforms, the zone -------------------------------------------------------------------
+
+def test_exit_probability_young_tech_financing():
+    base = 0.04
+    old = R.exit_probability(base, 10, False, 2.0, 0.4, 0.0)
+    assert old == pytest.approx(base)
+    assert R.exit_probability(base, 4, False, 2.0, 0.4, 0.0) == pytest.approx(2 * base), "young: age < 5"
+    assert R.exit_probability(base, 0, False, 2.0, 0.4, 0.0) == pytest.approx(2 * base)
+    assert R.exit_probability(base, 5, False, 2.0, 0.4, 0.0) == pytest.approx(base), "age 5 is not young"
+    tech = R.exit_probability(base, 10, True, 2.0, 0.4, 0.0)
+    assert tech == pytest.approx(0.6 * base)
+    financed = R.exit_probability(base, 10, True, 2.0, 0.4, 0.5)
+    assert financed == pytest.approx(0.3 * base)
+    assert R.exit_probability(base, 2, True, 2.0, 0.4, 0.5) == pytest.approx(2 * 0.3 * base)
+    # financing relief never raises exit
+    assert R.exit_probability(base, 10, False, 2.0, 0.4, 0.5) <= old
+    assert R.exit_probability(base, 10, True, 2.0, 1.0, 0.0) == 0.0
+
+
+@given(base=st.floats(0, 0.2), age=st.integers(0, 60), tech=st.booleans(), young=st.floats(1, 4),
+       prot=st.floats(0, 1), relief=st.floats(0, 0.9))
+@settings(max_examples=50, deadline=None)
+def test_exit_probability_in_unit_interval(base, age, tech, young, prot, relief):
+    p = R.exit_probability(base, age, tech, young, prot, relief)
+    assert 0.0 <= p <= base * young + 1e-15
+    assert p <= R.exit_probability(base, age, False, young, prot, relief) + 1e-15
+
+
+HAZ = (0.08, 0.06, 0.01)
+GRANT = (1.0, 1.2, 1.5)
+
+
+@pytest.mark.parametrize("level, rd, big, expected", [
+    # none -> district: R&D >= 0.3m
+    (R.NONE, 0.3, False, 0.08), (R.NONE, below(0.3), True, 0.0), (R.NONE, 100.0, True, 0.08),
+    # district -> municipal: R&D >= 1.5m and an above-scale firm or an HTE
+    (R.DISTRICT, 1.5, True, 0.06 * 1.2), (R.DISTRICT, 1.5, False, 0.0), (R.DISTRICT, below(1.5), True, 0.0),
+    # municipal -> national: R&D >= 30m (no size condition)
+    (R.MUNICIPAL, 30.0, False, 0.01 * 1.5), (R.MUNICIPAL, 30.0, True, 0.01 * 1.5),
+    (R.MUNICIPAL, below(30.0), True, 0.0),
+    # national is the top
+    (R.NATIONAL, 1000.0, True, 0.0),
+])
+def test_platform_upgrade_requirements(rules, level, rd, big, expected):
+    p = R.platform_upgrade_probability(level, rd, big, HAZ, rules, GRANT)
+    assert float(p) == pytest.approx(expected)
+
+
+def test_htz_hazard_zero_capped_and_rising():
+    assert R.htz_hazard(0, 80.0, 0.15, 1.0) == 0.0
+    assert R.htz_hazard(0, 80.0, 0.9, 10.0) == 0.0
+    assert R.htz_hazard(40, 80.0, 0.2, 1.0) == pytest.approx(0.2 * 0.25), "readiness squared"
+    assert R.htz_hazard(80, 80.0, 0.2, 1.0) == pytest.approx(0.2)
+    assert R.htz_hazard(500, 80.0, 0.2, 1.0) == pytest.approx(0.2), "readiness capped at 1"
+    assert R.htz_hazard(80, 80.0, 0.3, 100.0) == 0.95, "capped"
+    z = np.arange(0, 200)
+    h = R.htz_hazard(z, 80.0, 0.3, 2.0)
+    assert np.all(np.diff(h) >= 0) and h.max() <= 0.95 and h.min() == 0.0
+
+
+def test_first_tier():
+    assert R.first_tier(9, 9) and R.first_tier(1, 8) and not R.first_tier(10, 9)
+
+
+# ---- every rule on arrays: the same answers as scalars -------------------------------------------
+
+def _vector_cases(rules):
+    """(name, function, list of scalar argument tuples). Cases sit on and around the bars."""
+    b = below
+    hte_cases = [
+        (1, 0.05, 10.0, 0.1, 0.6, 1.0), (0, 0.05, 10.0, 0.1, 0.6, 1.0), (1, b(0.05), 10.0, 0.1, 0.6, 1.0),
+        (1, 0.04, 100.0, 0.1, 0.6, 1.0), (1, 0.04, 50.0, 0.1, 0.6, 1.0), (1, 0.03, 300.0, 0.1, 0.6, 1.0),
+        (1, 0.05, 10.0, b(0.1), 0.6, 1.0), (1, 0.05, 10.0, 0.1, b(0.6), 1.0), (1, 0.05, 10.0, 0.1, 0.6, b(1.0)),
+    ]
+    tb_cases = [
+        (100.0, 50.0, 0.02, 0.05, 0.1, False, 0), (100.0, 50.0, b(0.02), 0.05, 0.1, False, 0),
+        (600.0, 50.0, 0.02, 0.05, 0.1, False, 0), (600.0, 50.0, 0.02, 0.05, 0.1, True, 0),
+        (600.0, 500.0, 0.0, 0.0, 0.0, False, 2), (600.0, 500.0, 0.0, 0.0, 0.0, False, 1),
+        (100.0, 50.0, 0.02, 0.05, b(0.1), False, 3),
+    ]
+    return [
+        ("hte_rd_threshold", lambda s: R.hte_rd_threshold(s, rules), [(10.0,), (50.0,), (above(50.0),), (200.0,), (201.0,)]),
+        ("hte_eligible", lambda *a: R.hte_eligible(*a, rules), hte_cases),
+        ("hte_valid", R.hte_valid, [(2025, 2024), (2025, 2025), (2025, 2026), (0, 2023)]),
+        ("hte_until_after_grant", lambda y: R.hte_until_after_grant(y, rules), [(2023,), (2030,)]),
+        ("tech_sme_size_ok", lambda e, s: R.tech_sme_size_ok(e, s, rules), [(500, 200.0), (501, 200.0), (500, 201.0), (10, 1.0)]),
+        ("tech_based_eligible", lambda *a: R.tech_based_eligible(*a, rules), tb_cases),
+        ("above_scale", lambda i, r: R.above_scale(i, r, rules), [(True, 20.0), (True, b(20.0)), (False, 50.0)]),
+        ("rd_user_cost", lambda s, h: R.rd_user_cost(s, h, rules), [(0.0, False), (0.0, True), (0.1, False), (0.3, True)]),
+        ("rd_target_ratio", R.rd_target_ratio, [(0.03, 0.6, 0.8, 0.7), (0.0, 0.6, 0.8, 0.7), (0.05, 0.9, 0.8, 1.2)]),
+        ("bunch_to_threshold", R.bunch_to_threshold,
+         [(0.045, 0.05, 0.2, True), (0.045, 0.05, 0.2, False), (0.03, 0.05, 0.2, True), (0.05, 0.05, 0.2, True)]),
+        ("rd_adjust", R.rd_adjust, [(0.02, 0.04, 0.4), (0.0, 0.0, 0.4), (0.05, 0.01, 1.0)]),
+        ("rd_staff", R.rd_staff, [(1.5, 0.55, 0.15), (0.0, 0.55, 0.15)]),
+        ("st_share", R.st_share, [(1.0, 1.6, 1.0, 32.0), (100.0, 1.6, 1.0, 10.0), (0.1, 1.6, 1.0, 0.0)]),
+        ("talent_factor", R.talent_factor, [(50.0, 100.0), (200.0, 100.0), (0.0, 0.0)]),
+        ("innovation_probability", R.innovation_probability, [(0.0, 0.06), (5.0, 0.06), (100.0, 0.1)]),
+        ("partner_similarity", R.partner_similarity, [(0.0, 0.0), (1.0, 2.0), (2.0, 1.0), (3.0, 3.0)]),
+        ("partners_compatible", R.partners_compatible, [(0.0, 0.0, 0.0), (0.5, 1.0, 0.5), (b(0.5), 1.0, 0.5), (1.0, 0.5, 0.5)]),
+        ("spillover", R.spillover, [(1.0, 3.0, 0.1), (3.0, 1.0, 0.1)]),
+        ("hightech_share_update", R.hightech_share_update, [(0.5, True, 0.2, 0.05), (0.5, False, 0.2, 0.05)]),
+        ("exit_probability", R.exit_probability,
+         [(0.04, 4, False, 2.0, 0.4, 0.1), (0.04, 5, False, 2.0, 0.4, 0.1), (0.04, 4, True, 2.0, 0.4, 0.1), (0.04, 10, True, 2.0, 0.4, 0.0)]),
+        ("platform_upgrade_probability", lambda lv, rd, big: R.platform_upgrade_probability(lv, rd, big, HAZ, rules, GRANT),
+         [(0, 0.3, False), (0, 0.29, True), (1, 1.5, True), (1, 1.5, False), (2, 30.0, False), (2, 29.9, True), (3, 99.0, True)]),
+        ("htz_hazard", R.htz_hazard, [(0, 80.0, 0.15, 1.0), (40, 80.0, 0.2, 1.0), (500, 80.0, 0.3, 100.0)]),
+        ("first_tier", R.first_tier, [(9, 9), (10, 9), (1, 8)]),
+    ]
+
+
+def _baseline_rules() -> R.RuleSet:
+    import tomllib
+
+    from conftest import BASELINE
+    with open(BASELINE, "rb") as fh:
+        return R.RuleSet.from_values(tomllib.load(fh)["rules"])
+
+
+VECTOR_CASES = _vector_cases(_baseline_rules())
+
+
+@pytest.mark.parametrize("name, fn, arg_rows", VECTOR_CASES, ids=[c[0] for c in VECTOR_CASES])
+def test_rule_on_arrays_matches_scalars(name, fn, arg_rows):
+    scalar = [np.asarray(fn(*row)).item() for row in arg_rows]
+    columns = [np.array(col) for col in zip(*arg_rows)]
+    vector = np.asarray(fn(*columns))
+    assert vector.shape == (len(arg_rows),), name
+    np.testing.assert_array_equal(vector, np.array(scalar), err_msg=name)
+    # and as a (replicates, agents) block: the core's shape
+    block = np.asarray(fn(*[np.tile(c, (3, 1)) for c in columns]))
+    np.testing.assert_array_equal(block, np.tile(np.array(scalar), (3, 1)), err_msg=name)
+
+
+def test_every_public_rule_is_covered_on_arrays():
+    names = {n for n, *_ in VECTOR_CASES}
+    public = {n for n, obj in vars(R).items()
+              if callable(obj) and not n.startswith("_") and getattr(obj, "__module__", "") == R.__name__
+              and not isinstance(obj, type)}
+    assert public <= names, f"rules without an array test: {sorted(public - names)}"
