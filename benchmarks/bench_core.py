@@ -55,7 +55,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_SCENARIO = ROOT / "scenarios" / "baseline.toml"
-MB = 1024 * 1024
+MIB = 1024 * 1024
 
 
 # ---- memory sampling --------------------------------------------------------------------------
@@ -63,7 +63,7 @@ MB = 1024 * 1024
 class TreeSampler:
     """Peak summed RSS and PSS of this process and its descendants, sampled in a background thread."""
 
-    def __init__(self, interval: float = 0.05, pss: bool = True):
+    def __init__(self, interval: float = 0.1, pss: bool = True):
         try:
             import psutil
         except ImportError:  # optional: not a dependency of sim
@@ -212,7 +212,7 @@ def environment() -> dict:
 
 
 def _mb(x) -> str:
-    return "n/a" if x is None else f"{x / MB:,.0f} MB"
+    return "n/a" if x is None else f"{x / MIB:,.0f} MiB"
 
 
 def _rate(x: float) -> str:
@@ -287,7 +287,7 @@ def main(argv=None) -> int:
     ap.add_argument("--scenario", default=str(DEFAULT_SCENARIO), help="scenario file (default: the baseline)")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--chunk-size", type=int, default=None, help="replicates per block (default: the scenario's)")
-    ap.add_argument("--interval", type=float, default=0.05, help="psutil sampling interval in seconds")
+    ap.add_argument("--interval", type=float, default=0.1, help="psutil sampling interval in seconds (default 0.1)")
     ap.add_argument("--no-pss", action="store_true", help="sample RSS only (cheaper than reading smaps)")
     ap.add_argument("--json", default=None, help="also write the figures to this JSON file")
     ap.add_argument("--_one", nargs=2, type=int, help=argparse.SUPPRESS)

@@ -210,7 +210,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if args.out:
         write_outputs(output, args.out)
         reused = f" ({output.reused_blocks} finished blocks reused)" if output.reused_blocks else ""
-        print(f"Results in {args.out}: summary.json, report.txt, indicators/ (tidy Parquet), "
+        print(f"Results in {args.out}: summary.json, report.txt, indicators.parquet (tidy table), "
               f"fan_<goal>.png{reused}", file=sys.stderr)
     return EXIT_OK
 

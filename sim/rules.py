@@ -224,6 +224,12 @@ def htz_hazard(zone_hte, requirement, hazard_ready, push_multiplier):
     return np.minimum(0.95, hazard_ready * readiness ** 2 * push_multiplier)
 
 
+def saturating(offers, pool):
+    """What a budget lands when the pool it draws on is limited: offers / pool -> 0 gives the
+    offers, many offers give the pool (pool x (1 - exp(-offers / pool)))."""
+    return pool * -np.expm1(-np.asarray(offers) / np.maximum(pool, 1e-12))
+
+
 def first_tier(rank, cutoff):
     """Hechuan is in the first tier if its rank is within the cut-off."""
     return rank <= cutoff

@@ -1,11 +1,11 @@
 """Run a scenario end to end: simulate, keep every finished block on disk, evaluate the goals.
 
 ``run_scenario`` is the one function behind ``innovsim run``. With an output folder, each block
-of replicates is written as its own Parquet file under ``DIR/indicators/`` the moment it
-finishes (atomically: a temporary file renamed into place), so an interrupted run loses at most
-the blocks in flight; running the same command again reuses every finished block. The folder
-``DIR/indicators/`` is a Parquet dataset: ``pandas.read_parquet("DIR/indicators")`` reads all of
-it as one tidy table (see ``sim.results`` for the columns).
+of replicates is checkpointed under ``DIR/checkpoints/`` the moment it finishes (a small ``.npz``
+written to a temporary name and renamed into place), so an interrupted run loses at most the
+blocks in flight; running the same command again reuses every finished block. When the run is
+complete, ``write_outputs`` writes the tidy table ``DIR/indicators.parquet`` (see
+``sim.results`` for its columns) and removes the checkpoints.
 
 With ``precision``, replicates are added (doubling) until every goal's 95% interval has a
 half-width at most ``precision``. Replicate ``i`` always has the same stream, so a run grown
@@ -22,7 +22,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .goals import Odds, evaluate
-from .results import Results, read_indicators, write_indicators
+import numpy as np
+
+from .results import Results, write_indicators
 
 MAX_RUNS = 200_000
 RUN_FILE = "_run.json"
@@ -35,6 +37,7 @@ class RunOutput:
     odds: Odds
     out_dir: Path | None
     reused_blocks: int = 0
+    store: "BlockStore | None" = None
 
 
 def fingerprint(scenario) -> str:
@@ -44,7 +47,11 @@ def fingerprint(scenario) -> str:
 
 
 class BlockStore:
-    """Finished blocks of one (scenario, seed, chunk size) as Parquet files in a folder."""
+    """Finished blocks of one (scenario, seed, chunk size), one ``.npz`` file each, in a folder.
+
+    npz, not Parquet, because a checkpoint is written for every block while the workers run:
+    it costs about a millisecond, so the main process does not compete with the workers.
+    """
 
     def __init__(self, folder: Path, scenario, seed: int, chunk_size: int):
         self.folder = Path(folder)
@@ -59,31 +66,32 @@ class BlockStore:
                 same = json.loads(run_file.read_text()) == self.key
             except (OSError, ValueError):
                 same = False
-            if not same:  # results of another scenario, seed or chunking: stale, start afresh
+            if not same:  # checkpoints of another scenario, seed or chunking: stale, start afresh
                 shutil.rmtree(self.folder)
         self.folder.mkdir(parents=True, exist_ok=True)
         _atomic_write_text(run_file, json.dumps(self.key))
 
     def path(self, start: int) -> Path:
-        return self.folder / f"part-{start:09d}.parquet"
+        return self.folder / f"block-{start:09d}.npz"
 
-    def has(self, start: int, size: int) -> bool:
-        p = self.path(start)
-        if not p.exists():
-            return False
+    def load(self, start: int, size: int) -> dict | None:
+        """The block's indicators if a complete checkpoint exists, else None (damaged = absent)."""
         try:
-            return read_indicators(p).n_runs == size
-        except Exception:  # a damaged file is simply recomputed
-            return False
+            with np.load(self.path(start)) as z:
+                ind = {k: z[k] for k in z.files}
+        except (OSError, ValueError, EOFError):
+            return None
+        return ind if ind and all(a.shape[0] == size for a in ind.values()) else None
 
-    def load(self, start: int) -> Results:
-        return read_indicators(self.path(start))
-
-    def save(self, part: Results) -> None:
-        target = self.path(part.replicate_offset)
-        tmp = target.with_suffix(".tmp")
-        write_indicators(part, tmp)
+    def save(self, start: int, indicators: dict) -> None:
+        target = self.path(start)
+        tmp = target.with_name(target.name + ".tmp")
+        with open(tmp, "wb") as fh:
+            np.savez(fh, **indicators)
         os.replace(tmp, target)
+
+    def remove(self) -> None:
+        shutil.rmtree(self.folder, ignore_errors=True)
 
 
 def _atomic_write_text(path: Path, text: str) -> None:
@@ -98,8 +106,9 @@ def _simulate_range(scenario, prep, seed, first, runs, chunk_size, workers, stor
     todo, parts, reused = [], [], 0
     for reps in blocks(first, runs, chunk_size):
         start = int(reps[0])
-        if store is not None and store.has(start, len(reps)):
-            parts.append(store.load(start))
+        saved = store.load(start, len(reps)) if store is not None else None
+        if saved is not None:
+            parts.append(to_results(scenario, seed, start, saved))
             reused += 1
             if progress:
                 progress(len(reps))
@@ -107,12 +116,11 @@ def _simulate_range(scenario, prep, seed, first, runs, chunk_size, workers, stor
             todo.append(reps)
 
     def finished(start, indicators):
-        part = to_results(scenario, seed, start, indicators)
         if store is not None:
-            store.save(part)
-        parts.append(part)
+            store.save(start, indicators)
+        parts.append(to_results(scenario, seed, start, indicators))
         if progress:
-            progress(part.n_runs)
+            progress(len(next(iter(indicators.values()))))
 
     simulate(prep, seed, todo, workers, finished)
     return parts, reused
@@ -134,7 +142,7 @@ def run_scenario(scenario, runs: int | None = None, seed: int | None = None, wor
     chunk_size = scenario.run.chunk_size if chunk_size is None else int(chunk_size)
     store = None
     if out is not None:
-        store = BlockStore(Path(out) / "indicators", scenario, seed, chunk_size)
+        store = BlockStore(Path(out) / "checkpoints", scenario, seed, chunk_size)
     prep = Prepared.of(scenario)
     tick = progress.update if progress is not None else None
     if progress is not None:
@@ -150,28 +158,30 @@ def run_scenario(scenario, runs: int | None = None, seed: int | None = None, wor
         reused += r
         results = Results.concat([results] + new)
         odds = evaluate(scenario.goals, results, scenario.horizon.base_year)
-    return RunOutput(scenario, results, odds, Path(out) if out is not None else None, reused)
+    return RunOutput(scenario, results, odds, Path(out) if out is not None else None, reused, store)
 
 
 def write_outputs(output: RunOutput, out: str | Path, charts: bool = True) -> list[Path]:
-    """Write summary.json, report.txt, the fan charts and the resolved scenario into ``out``."""
+    """Write into ``out``: indicators.parquet (the tidy table of every replicate and year),
+    summary.json, report.txt, scenario.json (the resolved scenario) and the fan charts; then drop
+    the run's checkpoints, which the Parquet file now holds."""
     from .report import format_table, write_summary
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    written = [write_summary(output.odds, out / "summary.json")]
+    table = out / "indicators.parquet"
+    tmp = table.with_name(table.name + ".tmp")
+    write_indicators(output.results, tmp)
+    os.replace(tmp, table)
+    written = [table, write_summary(output.odds, out / "summary.json")]
     report = out / "report.txt"
     _atomic_write_text(report, format_table(output.odds, output.scenario.goals) + "\n")
-    written.append(report)
     scen = out / "scenario.json"
     _atomic_write_text(scen, output.scenario.model_dump_json(indent=2) + "\n")
-    written.append(scen)
+    written += [report, scen]
     if charts:
         from .plots import fan_charts
         written += fan_charts(output.results, output.scenario.goals, out)
+    if output.store is not None:
+        output.store.remove()
     return written
-
-
-def export_indicators(output: RunOutput, path: str | Path) -> Path:
-    """Write all replicates' indicators as one Parquet file (for runs kept in memory)."""
-    return write_indicators(output.results, path)

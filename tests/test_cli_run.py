@@ -127,8 +127,8 @@ def test_reached_by_year_non_decreasing(first_run):
         assert g["reached_by_year"][str(g["year"])] >= g["probability"] - 1e-9, gid
 
 
-def test_indicators_folder_reads_back_as_one_table(first_run):
-    table = pd.read_parquet(first_run["dir"] / "indicators")
+def test_indicators_table_reads_back(first_run):
+    table = pd.read_parquet(first_run["dir"] / "indicators.parquet")
     assert len(table) == RUNS * len(range(2022, 2036))
     assert {"replicate", "year", *INDICATORS} <= set(table.columns)
     assert sorted(table["replicate"].unique()) == list(range(RUNS))
@@ -155,24 +155,50 @@ def copy_of_first_run(first_run, tmp_path) -> Path:
     return out_dir
 
 
-def test_resume_after_losing_a_block(first_run, copy_of_first_run, no_charts):
-    out_dir = copy_of_first_run
-    parts = sorted((out_dir / "indicators").glob("part-*.parquet"))
-    assert len(parts) == 2   # 48 runs in blocks of 32 (the scenario's chunk size)
-    parts[-1].unlink()
+def test_finished_run_keeps_no_checkpoints(first_run):
+    assert (first_run["dir"] / "indicators.parquet").is_file()
+    assert not (first_run["dir"] / "checkpoints").exists(), "the Parquet table replaces the checkpoints"
+
+
+def test_resume_after_an_interruption(first_run, tmp_path, no_charts, baseline_scenario):
+    """Blocks checkpointed by an interrupted run are reused; the result equals an uninterrupted run."""
+    from sim.runner import run_scenario
+
+    out_dir = tmp_path / "results"
+    run_scenario(baseline_scenario, runs=RUNS, seed=SEED, out=out_dir)   # stopped before the outputs
+    blocks = sorted((out_dir / "checkpoints").glob("block-*.npz"))
+    assert len(blocks) == 2   # 48 runs in blocks of 32 (the scenario's chunk size)
+    blocks[-1].unlink()       # this block was still in flight when the run was killed
     code, out, err = run_cli(*run_command(out_dir))
     assert code == 0, err
-    assert (out_dir / "summary.json").read_bytes() == first_run["summary_bytes"]
     assert re.search(r"\b1 finished blocks? reused", err), err
-    assert parts[-1].exists(), "the lost block is written again"
+    assert (out_dir / "summary.json").read_bytes() == first_run["summary_bytes"]
     assert out == first_run["out"]
 
 
-def test_rerun_reuses_every_block(first_run, copy_of_first_run, no_charts):
-    code, _, err = run_cli(*run_command(copy_of_first_run))
-    assert code == 0, err
-    assert re.search(r"\b2 finished blocks? reused", err), err
-    assert (copy_of_first_run / "summary.json").read_bytes() == first_run["summary_bytes"]
+def test_sigkill_then_rerun_equals_a_clean_run(tmp_path):
+    """A run killed with SIGKILL mid-way and started again ends with the clean run's summary."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    cmd = [sys.executable, "-m", "sim", "run", BASELINE, "--runs", "256", "--seed", "5", "--chunk-size", "8",
+           "--workers", "1", "--quiet"]
+    clean, killed = tmp_path / "clean", tmp_path / "killed"
+    assert subprocess.run(cmd + ["--out", str(clean)], capture_output=True).returncode == 0
+    proc = subprocess.Popen(cmd + ["--out", str(killed)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 60
+    while time.time() < deadline and len(list((killed / "checkpoints").glob("block-*.npz"))) < 5:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    saved = len(list((killed / "checkpoints").glob("block-*.npz")))
+    assert 5 <= saved < 32, f"the kill should land mid-run ({saved} of 32 blocks saved)"
+    again = subprocess.run(cmd + ["--out", str(killed)], capture_output=True, text=True)
+    assert again.returncode == 0, again.stderr
+    assert "finished blocks reused" in again.stderr
+    assert (killed / "summary.json").read_bytes() == (clean / "summary.json").read_bytes()
 
 
 def test_rerun_with_another_seed_into_the_same_folder(first_run, copy_of_first_run, no_charts, baseline_scenario):
@@ -187,7 +213,7 @@ def test_rerun_with_another_seed_into_the_same_folder(first_run, copy_of_first_r
     assert f"{RUNS} runs, seed 2" in out
     expected = summary_json(run_scenario(baseline_scenario, runs=RUNS, seed=2).odds)
     assert (copy_of_first_run / "summary.json").read_text(encoding="utf-8") == expected
-    table = pd.read_parquet(copy_of_first_run / "indicators")
+    table = pd.read_parquet(copy_of_first_run / "indicators.parquet")
     assert len(table) == RUNS * 14, "no rows left over from seed 1"
 
 
@@ -203,7 +229,7 @@ def test_precision_adds_runs_until_half_width_is_met(tmp_path, no_charts):
     half_widths = [(g["ci_high"] - g["ci_low"]) / 2 for g in _proportions(summary).values()]
     assert max(half_widths) <= 0.2 + 1e-6
     assert f"{summary['runs']} runs" in out
-    table = pd.read_parquet(tmp_path / "p" / "indicators")
+    table = pd.read_parquet(tmp_path / "p" / "indicators.parquet")
     assert len(table) == summary["runs"] * 14
 
 

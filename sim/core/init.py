@@ -19,6 +19,7 @@ from .state import F32, ORIGIN_INCUMBENT, ORIGIN_LEADING, Block, District, Firms
 from .streams import ReplicateStreams
 
 N_PEERS = 37
+SLOT_GROUP = 128   # agent slots come in groups of this size (see step.row_total)
 N_INIT_UNIFORMS = 13
 
 
@@ -52,6 +53,7 @@ def build_layout(scenario) -> Layout:
     firms_hi = as_dist(scenario.initial.firms).support()[1]
     n_lead = len(ag.leading_firms)
     capacity = n_lead + int(np.ceil(firms_hi * (1 + pop.capacity_headroom)))
+    capacity = -(-capacity // SLOT_GROUP) * SLOT_GROUP   # whole groups of slots (see step.row_total)
     shares = np.array([pop.sector_shares.get(s, 0.0) for s in SECTORS])
     rules_values = {k: as_dist(v).central() for k, v in scenario.rules}
     return Layout(

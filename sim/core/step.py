@@ -21,7 +21,7 @@ import numpy as np
 
 from .. import rules as R
 from ..scenario.schema import SECTORS
-from .init import Layout
+from .init import SLOT_GROUP, Layout
 from .policy import Policy
 from .state import (F32, N_FIRM_UNIFORMS, ORIGIN_INCUBATED, ORIGIN_RECRUITED, ORIGIN_SPONTANEOUS, U_AGRI,
                     U_CERT, U_COLLAB, U_EXIT, U_GROWTH, U_INNOVATE, U_PARTNER, U_PLATFORM, U_TECH_BASED, Block)
@@ -47,15 +47,20 @@ def _by_sector(mask: np.ndarray, sector: np.ndarray, row_key: np.ndarray) -> np.
 
 
 def used_width(alive: np.ndarray) -> int:
-    """One past the highest living slot of any replicate in the block."""
+    """The slots the block computes on: up to the highest living slot of any replicate, rounded
+    up to whole groups of SLOT_GROUP (the capacity is a multiple of it)."""
     any_alive = np.flatnonzero(alive.any(axis=0))
-    return int(any_alive[-1]) + 1 if any_alive.size else 1
+    last = int(any_alive[-1]) + 1 if any_alive.size else 1
+    return min(alive.shape[1], -(-last // SLOT_GROUP) * SLOT_GROUP)
 
 
 def row_total(x: np.ndarray) -> np.ndarray:
-    """Sum of each row in float64, added left to right: trailing empty slots (zeros) cannot change
-    it, so the total does not depend on how many slots the block computes on."""
-    return np.cumsum(x, axis=1, dtype=np.float64)[:, -1]
+    """Sum of each row in float64 that trailing empty slots (zeros) cannot change, so it does not
+    depend on how many slots the block computes on: numpy sums each aligned group of SLOT_GROUP
+    slots the same way whatever follows it, and the group sums are then added left to right."""
+    B, W = x.shape
+    groups = x.reshape(B, W // SLOT_GROUP, SLOT_GROUP).sum(axis=2, dtype=np.float64)
+    return np.cumsum(groups, axis=1)[:, -1]
 
 
 def laplace(u):
@@ -109,11 +114,16 @@ def step(b: Block, L: Layout, pol: Policy, year: int, streams: ReplicateStreams,
     rate = pol.get("fiscal_support", "rd_subsidy_rate") if budget["fiscal_support"] > 0 else 0.0
     subsidy_rate = np.minimum(rate, subsidy_pot / np.maximum(eligible_rd, 1e-9))
 
-    # 3. R&D decisions
-    uc = R.rd_user_cost(np.where(subsidised, subsidy_rate[:, None].astype(F32), F32(0)), hte_now, rules)
-    uc_ref = R.rd_user_cost(F32(0), hte_now, rules, superdeduction=rules.superdeduction_extra_base)
+    # 3. R&D decisions. The user cost takes four values per replicate (HTE or not, subsidised or
+    # not): the rules are evaluated on those, then each firm picks its own (kind = 2 hte + subsidised)
+    hte_kind = np.array([False, False, True, True])
+    sub_kind = np.array([0.0, 1.0, 0.0, 1.0])
+    uc = R.rd_user_cost(subsidy_rate[:, None] * sub_kind, hte_kind, rules)
+    uc_ref = R.rd_user_cost(0.0, hte_kind, rules, superdeduction=rules.superdeduction_extra_base)
     ip_mult = 1 + p["ip_rd_response"] * budget["ip_protection"] / 100
-    target = R.rd_target_ratio(f.propensity, uc, uc_ref, c["rd_cost_elasticity"], ip_mult[:, None].astype(F32))
+    response = R.rd_target_ratio(1.0, uc, uc_ref, p["rd_cost_elasticity"][:, None], ip_mult[:, None]).astype(F32)
+    kind = 2 * hte_now.astype(np.int64) + subsidised
+    target = f.propensity * np.take_along_axis(response, kind, axis=1)
     band = R.hte_rd_threshold(f.revenue, rules)
     target = R.bunch_to_threshold(target, band, c["hte_bunching_margin"], f.tech_based)
     ratio = np.minimum(R.rd_adjust(f.rd_ratio, target, c["rd_adjust_speed"]), F32(0.5))  # stays 0 without R&D
@@ -122,7 +132,7 @@ def step(b: Block, L: Layout, pol: Policy, year: int, streams: ReplicateStreams,
 
     # 4. talent market: graduates, the talent plan, and the R&D labour pool
     graduates = np.sum(d.students, axis=1) / 4
-    new_talents = budget["talent_plan"] * p["talent_uptake"] / p["talent_cost"]
+    new_talents = R.saturating(budget["talent_plan"] * p["talent_uptake"] / p["talent_cost"], p["talent_pool"])
     d.talents = d.talents * (1 - p["talent_attrition"]) + new_talents
     d.labour_supply = (d.labour_supply * (1 + p["rd_labour_growth"] / 100)
                        + graduates * p["graduate_retention"] * p["graduate_rd_share"] + new_talents)
@@ -210,8 +220,11 @@ def step(b: Block, L: Layout, pol: Policy, year: int, streams: ReplicateStreams,
     log_growth = growth[:, None].astype(F32) + c["innovation_revenue_premium"] * success + sd * shock - 0.5 * sd * sd
     revenue = f.revenue * np.exp(log_growth)
     relief = np.minimum(0.9, p["financing_exit_response"] * financing / 100)
-    p_exit = R.exit_probability(c["exit_rate"], f.age, tech_based, c["young_exit_multiplier"],
-                                c["tech_exit_protection"], relief[:, None].astype(F32))
+    # exit odds take four values per replicate (young or not, tech-based or not), as above
+    young_kind, tech_kind = np.array([0.0, 0.0, 10.0, 10.0]), np.array([False, True, False, True])
+    exit_kind = R.exit_probability(p["exit_rate"][:, None], young_kind, tech_kind, p["young_exit_multiplier"][:, None],
+                                   p["tech_exit_protection"][:, None], relief[:, None]).astype(F32)
+    p_exit = np.take_along_axis(exit_kind, 2 * (f.age >= 5) + tech_based, axis=1)
     lead = np.arange(M) < L.n_leading
     exits = alive & ~lead & (u[:, U_EXIT] < p_exit)
 
@@ -236,7 +249,7 @@ def step(b: Block, L: Layout, pol: Policy, year: int, streams: ReplicateStreams,
     if pol.get("tech_recruitment", "enforce_conditions", False):
         recruit_yield = recruit_yield * p["recruit_condition_yield"]
     lam = np.stack([p["startup_rate"] / 1000 * n_alive_start,
-                    budget["tech_recruitment"] / p["recruit_cost"] * recruit_yield,
+                    R.saturating(budget["tech_recruitment"] / p["recruit_cost"] * recruit_yield, p["recruit_pool"]),
                     p["spinoff_rate"] * maker_levels,
                     p["project_rate"] + p["collab_project_rate"] * univ_collabs + funded_projects,
                     p["agri_platform_rate"] + funded_agri], axis=1)
@@ -275,7 +288,7 @@ def step(b: Block, L: Layout, pol: Policy, year: int, streams: ReplicateStreams,
         "collaborations": np.count_nonzero(with_inst, axis=1) + univ_collabs, "talent_factor": tf,
         "lever_spend": spend / 100, "entrants_dropped": dropped,
     }
-    return measure(b, L, year, extras)
+    return measure(b, L, year, extras, width=used_width(full.alive))
 
 
 def _incubator_chain(d, L: Layout, p, year, budget, streams, n_startups, n_spinoffs):
@@ -328,7 +341,9 @@ def _enter(f, L: Layout, pol: Policy, p, u, year, free, n_recruited, incubated, 
     from those slots' unused draws of the year. Returns entrants that found no slot."""
     n_incubated = incubated.sum(axis=1)
     total = (n_recruited + n_incubated + n_direct).astype(np.int64)
-    fb, fs = np.nonzero(free)                       # free slots, row by row
+    # the first free slots of each row lie within the used width plus room for the entrants
+    width = min(free.shape[1], used_width(~free) + int(total.max(initial=0)) + SLOT_GROUP)
+    fb, fs = np.nonzero(free[:, :width])            # free slots, row by row
     row_start = np.searchsorted(fb, np.arange(len(total)))
     r = np.arange(fb.size) - row_start[fb] + 1       # 1-based rank of the slot within its row
     take = r <= total[fb]
@@ -338,9 +353,9 @@ def _enter(f, L: Layout, pol: Policy, p, u, year, free, n_recruited, incubated, 
         return dropped
     recruited = r <= n_recruited[bi]
     incubated_ = ~recruited & (r <= (n_recruited + n_incubated)[bi])
-    spont = ~recruited & ~incubated_
-    uu = lambda k: u[bi, k, si].astype(np.float64)  # noqa: E731  the slot's unused draws
-    zz = laplace(u[bi, U_GROWTH, si]).astype(np.float64)
+    draws = u[bi, :, si].astype(np.float64)         # the slots' unused draws of the year, (entrants, 9)
+    uu = lambda k: draws[:, k]  # noqa: E731
+    zz = laplace(draws[:, U_GROWTH])
 
     # sector: recruitment mix, incubators' sectors, or the population mix
     rec = pol.levers["tech_recruitment"]
@@ -369,28 +384,30 @@ def _enter(f, L: Layout, pol: Policy, p, u, year, free, n_recruited, incubated, 
     brings_hte = recruited & (uu(U_TECH_BASED) < q_hte)
     hte_years_left = np.floor(3 * uu(U_TECH_BASED) / np.maximum(q_hte, 1e-12))
 
-    f.alive[bi, si] = True
-    f.sector[bi, si] = sector
-    f.industrial[bi, si] = industrial
-    f.digital[bi, si] = digital
-    f.in_zone[bi, si] = industrial & (recruited | incubated_)
-    f.revenue[bi, si] = revenue
-    f.propensity[bi, si] = prop
-    f.rd_ratio[bi, si] = prop
-    f.st_factor[bi, si] = np.exp(p["st_factor_sd"][bi] * np.sqrt(3) * (2 * uu(U_PLATFORM) - 1))
-    f.knowledge[bi, si] = np.where(recruited, 2.5 + 2 * uu(U_EXIT), np.where(incubated_, 1 + uu(U_EXIT), 0.3 * uu(U_EXIT)))
-    f.hightech[bi, si] = np.where(recruited, 0.6 + 0.3 * uu(U_AGRI), np.where(incubated_, 0.2 + 0.5 * uu(U_AGRI), 0.3 * uu(U_AGRI)))
-    f.age[bi, si] = 0
-    f.tech_based[bi, si] = recruited & (enforce | brings_hte)
-    f.hte_until[bi, si] = np.where(brings_hte, year + hte_years_left, 0)
-    f.platform[bi, si] = np.where(recruited & enforce, R.DISTRICT, R.NONE)
-    f.origin[bi, si] = np.where(recruited, ORIGIN_RECRUITED, np.where(incubated_, ORIGIN_INCUBATED, ORIGIN_SPONTANEOUS))
+    flat = bi * f.alive.shape[1] + si               # scatter through flat indices (faster than pairs)
+    values = {
+        "alive": True, "sector": sector, "industrial": industrial, "digital": digital,
+        "in_zone": industrial & (recruited | incubated_), "revenue": revenue, "propensity": prop,
+        "rd_ratio": prop, "st_factor": np.exp(p["st_factor_sd"][bi] * np.sqrt(3) * (2 * uu(U_PLATFORM) - 1)),
+        "knowledge": np.where(recruited, 2.5 + 2 * uu(U_EXIT), np.where(incubated_, 1 + uu(U_EXIT), 0.3 * uu(U_EXIT))),
+        "hightech": np.where(recruited, 0.6 + 0.3 * uu(U_AGRI),
+                             np.where(incubated_, 0.2 + 0.5 * uu(U_AGRI), 0.3 * uu(U_AGRI))),
+        "age": 0, "tech_based": recruited & (enforce | brings_hte),
+        "hte_until": np.where(brings_hte, year + hte_years_left, 0),
+        "platform": np.where(recruited & enforce, R.DISTRICT, R.NONE),
+        "origin": np.where(recruited, ORIGIN_RECRUITED, np.where(incubated_, ORIGIN_INCUBATED, ORIGIN_SPONTANEOUS)),
+    }
+    for name, v in values.items():
+        np.put(getattr(f, name), flat, v)
     return dropped
 
 
-def measure(b: Block, L: Layout, year: int, extras: dict | None = None) -> dict:
-    """The indicators of ``sim.indicators`` for every replicate of the block, at the end of ``year``."""
+def measure(b: Block, L: Layout, year: int, extras: dict | None = None, width: int | None = None) -> dict:
+    """The indicators of ``sim.indicators`` for every replicate of the block, at the end of ``year``
+    (computed on the first ``width`` slots, which must hold every living firm)."""
     f, d, p, rules = b.firms, b.district, b.params, L.rules
+    if width is not None:
+        f = f.prefix(width)
     alive = f.alive.copy()
     hte = alive & R.hte_valid(f.hte_until, year)
     above = alive & R.above_scale(f.industrial, f.revenue, rules)

@@ -52,17 +52,36 @@ class ReplicateStreams:
 
     def poisson(self, lam) -> np.ndarray:
         """Poisson counts with means ``lam`` (block, m), one uniform each (inverse CDF)."""
-        from scipy.stats import poisson
-
         lam = np.maximum(np.asarray(lam, dtype=np.float64), 0.0)
-        u = self.uniform(np.empty(lam.shape))
-        return np.where(lam > 0, poisson.ppf(u, np.where(lam > 0, lam, 1.0)), 0).astype(np.int64)
+        return poisson_ppf(self.uniform(np.empty(lam.shape)), lam)
 
     def binomial(self, n, p) -> np.ndarray:
         """Binomial counts (block, m) with trials ``n`` and probabilities ``p``, one uniform each."""
-        from scipy.stats import binom
-
         n = np.maximum(np.asarray(n, dtype=np.int64), 0)
         p = np.clip(np.broadcast_to(np.asarray(p, dtype=np.float64), n.shape), 0.0, 1.0)
-        u = self.uniform(np.empty(n.shape))
-        return np.where(n > 0, binom.ppf(u, n, p), 0).astype(np.int64)
+        return binomial_ppf(self.uniform(np.empty(n.shape)), n, p)
+
+
+def poisson_ppf(u: np.ndarray, lam: np.ndarray) -> np.ndarray:
+    """Smallest k with P(X <= k) >= u for X ~ Poisson(lam) (scipy.stats.poisson.ppf without its
+    generic argument handling, which costs more than the computation here)."""
+    from scipy import special
+
+    lam_ = np.where(lam > 0, lam, 1.0)
+    k = np.ceil(special.pdtrik(u, lam_))
+    below = np.maximum(k - 1, 0)
+    k = np.where(special.pdtr(below, lam_) >= u, below, k)
+    return np.where(lam > 0, k, 0).astype(np.int64)
+
+
+def binomial_ppf(u: np.ndarray, n: np.ndarray, p: np.ndarray) -> np.ndarray:
+    """Smallest k with P(X <= k) >= u for X ~ Binomial(n, p) (as scipy.stats.binom.ppf)."""
+    from scipy import special
+
+    ok = (n > 0) & (p > 0)
+    n_, p_ = np.where(ok, n, 1), np.where(ok, p, 0.5)
+    k = np.ceil(special.bdtrik(u, n_, p_))
+    below = np.maximum(k - 1, 0)
+    k = np.where(special.bdtr(below, n_, p_) >= u, below, k)
+    k = np.where(p >= 1, n, k)
+    return np.where(ok, np.minimum(k, n), 0).astype(np.int64)
