@@ -71,23 +71,26 @@ class BlockStore:
         self.folder.mkdir(parents=True, exist_ok=True)
         _atomic_write_text(run_file, json.dumps(self.key))
 
-    def path(self, start: int) -> Path:
-        return self.folder / f"block-{start:09d}.npz"
+    def path(self, first: int, k: int) -> Path:
+        return self.folder / f"block-{first:09d}-{k:06d}.npz"
 
-    def load(self, start: int, size: int) -> dict | None:
-        """The block's indicators if a complete checkpoint exists, else None (damaged = absent)."""
+    def load(self, first: int, k: int, reps: np.ndarray) -> dict | None:
+        """Block k of the range starting at ``first``, if a complete checkpoint of exactly these
+        replicates exists; else None (a damaged file counts as absent)."""
         try:
-            with np.load(self.path(start)) as z:
-                ind = {k: z[k] for k in z.files}
+            with np.load(self.path(first, k)) as z:
+                saved = {name: z[name] for name in z.files}
         except (OSError, ValueError, EOFError):
             return None
-        return ind if ind and all(a.shape[0] == size for a in ind.values()) else None
+        if not np.array_equal(saved.pop("_replicates", None), reps):
+            return None
+        return saved if saved and all(a.shape[0] == len(reps) for a in saved.values()) else None
 
-    def save(self, start: int, indicators: dict) -> None:
-        target = self.path(start)
+    def save(self, first: int, k: int, reps: np.ndarray, indicators: dict) -> None:
+        target = self.path(first, k)
         tmp = target.with_name(target.name + ".tmp")
         with open(tmp, "wb") as fh:
-            np.savez(fh, **indicators)
+            np.savez(fh, _replicates=reps, **indicators)
         os.replace(tmp, target)
 
     def remove(self) -> None:
@@ -100,30 +103,32 @@ def _atomic_write_text(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
-def _simulate_range(scenario, prep, seed, first, runs, chunk_size, workers, store, progress) -> tuple[list, int]:
-    from .core.engine import blocks, simulate, to_results
+def _simulate_range(scenario, prep, seed, first, runs, chunk_size, workers, store, progress) -> tuple[Results, int]:
+    """Replicates first..first+runs-1, reusing checkpointed blocks; returns their results."""
+    from .core.engine import assemble, plan_blocks, simulate
 
+    planned = plan_blocks(prep, seed, first, runs, chunk_size)
+    number = {int(reps[0]): k for k, reps in enumerate(planned)}
     todo, parts, reused = [], [], 0
-    for reps in blocks(first, runs, chunk_size):
-        start = int(reps[0])
-        saved = store.load(start, len(reps)) if store is not None else None
+    for k, reps in enumerate(planned):
+        saved = store.load(first, k, reps) if store is not None else None
         if saved is not None:
-            parts.append(to_results(scenario, seed, start, saved))
+            parts.append((reps, saved))
             reused += 1
             if progress:
                 progress(len(reps))
         else:
             todo.append(reps)
 
-    def finished(start, indicators):
+    def finished(reps, indicators):
         if store is not None:
-            store.save(start, indicators)
-        parts.append(to_results(scenario, seed, start, indicators))
+            store.save(first, number[int(reps[0])], reps, indicators)
+        parts.append((reps, indicators))
         if progress:
-            progress(len(next(iter(indicators.values()))))
+            progress(len(reps))
 
     simulate(prep, seed, todo, workers, finished)
-    return parts, reused
+    return assemble(scenario, seed, first, runs, parts), reused
 
 
 def run_scenario(scenario, runs: int | None = None, seed: int | None = None, workers: int = 1,
@@ -147,8 +152,7 @@ def run_scenario(scenario, runs: int | None = None, seed: int | None = None, wor
     tick = progress.update if progress is not None else None
     if progress is not None:
         progress.total = runs
-    parts, reused = _simulate_range(scenario, prep, seed, 0, runs, chunk_size, workers, store, tick)
-    results = Results.concat(parts)
+    results, reused = _simulate_range(scenario, prep, seed, 0, runs, chunk_size, workers, store, tick)
     odds = evaluate(scenario.goals, results, scenario.horizon.base_year)
     while precision is not None and odds.max_half_width() > precision and results.n_runs < max_runs:
         more = min(results.n_runs, max_runs - results.n_runs)
@@ -156,7 +160,7 @@ def run_scenario(scenario, runs: int | None = None, seed: int | None = None, wor
             progress.total = results.n_runs + more
         new, r = _simulate_range(scenario, prep, seed, results.n_runs, more, chunk_size, workers, store, tick)
         reused += r
-        results = Results.concat([results] + new)
+        results = Results.concat([results, new])
         odds = evaluate(scenario.goals, results, scenario.horizon.base_year)
     return RunOutput(scenario, results, odds, Path(out) if out is not None else None, reused, store)
 

@@ -384,6 +384,14 @@ def test_htz_hazard_zero_capped_and_rising():
     assert np.all(np.diff(h) >= 0) and h.max() <= 0.95 and h.min() == 0.0
 
 
+def test_saturating_tends_to_offers_and_to_the_pool():
+    assert R.saturating(0.0, 30.0) == 0.0
+    assert R.saturating(0.3, 30.0) == pytest.approx(0.3, rel=0.01)     # few offers: nearly all land
+    assert R.saturating(1e6, 30.0) == pytest.approx(30.0)               # unlimited money: the pool
+    xs = R.saturating(np.array([1.0, 10.0, 100.0]), 30.0)
+    assert np.all(np.diff(xs) > 0) and np.all(xs < [1.0, 10.0, 100.0])  # rising, with diminishing returns
+
+
 def test_first_tier():
     assert R.first_tier(9, 9) and R.first_tier(1, 8) and not R.first_tier(10, 9)
 
@@ -431,6 +439,7 @@ def _vector_cases(rules):
          [(0, 0.3, False), (0, 0.29, True), (1, 1.5, True), (1, 1.5, False), (2, 30.0, False), (2, 29.9, True), (3, 99.0, True)]),
         ("htz_hazard", R.htz_hazard, [(0, 80.0, 0.15, 1.0), (40, 80.0, 0.2, 1.0), (500, 80.0, 0.3, 100.0)]),
         ("first_tier", R.first_tier, [(9, 9), (10, 9), (1, 8)]),
+        ("saturating", R.saturating, [(0.0, 30.0), (10.0, 30.0), (1e6, 30.0)]),
     ]
 
 

@@ -50,10 +50,32 @@ def simulate_block(prep: Prepared, seed: int, replicates) -> dict[str, np.ndarra
     return {k: np.stack([r[k] for r in rows], axis=1) for k in INDICATORS}
 
 
-def blocks(first: int, runs: int, chunk_size: int) -> list[np.ndarray]:
-    """Replicate indices first..first+runs-1 cut into blocks of ``chunk_size``."""
+def plan_blocks(prep: "Prepared", seed: int, first: int, runs: int, chunk_size: int) -> list[np.ndarray]:
+    """Replicates first..first+runs-1 grouped into blocks of ``chunk_size``, replicates of similar
+    start population together: a block computes on as many agent slots as its largest replicate
+    needs, so similar sizes waste fewer. Which block a replicate runs in never changes its numbers."""
     idx = np.arange(first, first + runs, dtype=np.int64)
-    return [idx[i:i + chunk_size] for i in range(0, runs, chunk_size)]
+    size = np.concatenate([
+        sample_parameters(prep.scenario, ReplicateStreams(seed, idx[i:i + 4096], PARAMETERS))["firms"]
+        for i in range(0, runs, 4096)])
+    order = idx[np.argsort(size, kind="stable")]
+    return [order[i:i + chunk_size] for i in range(0, runs, chunk_size)]
+
+
+def assemble(scenario, seed: int, first: int, runs: int, parts: list[tuple[np.ndarray, dict]]) -> Results:
+    """Put blocks' indicators (replicate indices, arrays) back in replicate order."""
+    years = np.arange(scenario.horizon.base_year, scenario.horizon.end_year + 1)
+    indicators = {name: np.full((runs, len(years)), np.nan) for name in INDICATORS}
+    seen = np.zeros(runs, bool)
+    for reps, ind in parts:
+        rows = np.asarray(reps) - first
+        seen[rows] = True
+        for name in INDICATORS:
+            indicators[name][rows] = ind[name]
+    if not seen.all():
+        raise ValueError(f"{int((~seen).sum())} replicates of {first}..{first + runs - 1} have no results")
+    return Results(scenario.meta.name, seed, years, indicators, replicate_offset=first,
+                   estimates=estimated_inputs(scenario))
 
 
 # worker-process state: the prepared scenario is sent once per process, not once per block
@@ -65,13 +87,13 @@ def _init_worker(prep: Prepared) -> None:
     _PREP = prep
 
 
-def _work(args) -> tuple[int, dict]:
+def _work(args) -> tuple[np.ndarray, dict]:
     seed, reps = args
-    return int(reps[0]), simulate_block(_PREP, seed, reps)
+    return reps, simulate_block(_PREP, seed, reps)
 
 
 def simulate(prep: Prepared, seed: int, todo: list[np.ndarray], workers: int, on_block) -> None:
-    """Simulate the blocks ``todo``; call ``on_block(first_replicate, indicators)`` as each finishes
+    """Simulate the blocks ``todo``; call ``on_block(replicates, indicators)`` as each finishes
     (in completion order with several workers). ``workers`` > 1 uses that many processes."""
     if workers == 1 or len(todo) <= 1:
         _init_worker(prep)
@@ -84,12 +106,6 @@ def simulate(prep: Prepared, seed: int, todo: list[np.ndarray], workers: int, on
             on_block(*fut.result())
 
 
-def to_results(scenario, seed: int, start: int, indicators: dict) -> Results:
-    years = np.arange(scenario.horizon.base_year, scenario.horizon.end_year + 1)
-    return Results(scenario.meta.name, seed, years, indicators, replicate_offset=start,
-                   estimates=estimated_inputs(scenario))
-
-
 def run(scenario, runs: int | None = None, seed: int | None = None, workers: int = 1,
         chunk_size: int | None = None, first_replicate: int = 0, progress=None) -> Results:
     """Simulate ``runs`` replicates (default: the scenario's) with ``seed`` (default: the scenario's)
@@ -100,15 +116,16 @@ def run(scenario, runs: int | None = None, seed: int | None = None, workers: int
     chunk_size = scenario.run.chunk_size if chunk_size is None else int(chunk_size)
     if runs < 1 or chunk_size < 1 or workers < 1:
         raise ValueError("runs, chunk_size and workers must be at least 1")
-    parts: list[Results] = []
+    prep = Prepared.of(scenario)
+    parts: list[tuple[np.ndarray, dict]] = []
 
-    def keep(start, ind):
-        parts.append(to_results(scenario, seed, start, ind))
+    def keep(reps, ind):
+        parts.append((reps, ind))
         if progress:
-            progress(parts[-1].n_runs)
+            progress(len(reps))
 
-    simulate(Prepared.of(scenario), seed, blocks(first_replicate, runs, chunk_size), workers, keep)
-    return Results.concat(parts)
+    simulate(prep, seed, plan_blocks(prep, seed, first_replicate, runs, chunk_size), workers, keep)
+    return assemble(scenario, seed, first_replicate, runs, parts)
 
 
 def default_workers() -> int:

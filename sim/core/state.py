@@ -54,11 +54,10 @@ class Firms:
         """Reset the state of the slots in ``mask`` (exited firms), so sums and probabilities need
         no alive mask. Exits are few, so this indexes them rather than sweeping every array."""
         idx = np.nonzero(mask)
-        for name in ("revenue", "propensity", "rd_ratio", "knowledge", "hightech", "age",
-                     "rd_lag1", "rd_lag2", "sales_lag1", "sales_lag2", "hte_until", "platform"):
+        for name in ("revenue", "propensity", "rd_ratio", "knowledge", "hightech", "age", "rd_lag1",
+                     "rd_lag2", "sales_lag1", "sales_lag2", "hte_until", "platform", "alive", "industrial",
+                     "digital", "in_zone", "tech_based"):
             getattr(self, name)[idx] = 0
-        for name in ("alive", "industrial", "digital", "in_zone", "tech_based"):
-            getattr(self, name)[idx] = False
 
 
 @dataclass

@@ -39,11 +39,17 @@ class Buffers:
         self.row_key = (N_SECTORS * np.arange(block_size, dtype=np.int64))[:, None]
 
 
-def _by_sector(mask: np.ndarray, sector: np.ndarray, row_key: np.ndarray) -> np.ndarray:
-    """Count of ``mask`` per (replicate, sector), shape (block, sectors)."""
+def _by_sector(mask: np.ndarray, sector_key: np.ndarray) -> np.ndarray:
+    """Count of ``mask`` per (replicate, sector), shape (block, sectors); ``sector_key`` is
+    sector + N_SECTORS * replicate row."""
     B = mask.shape[0]
-    key = (sector + row_key).ravel()
-    return np.bincount(key, weights=mask.ravel(), minlength=B * N_SECTORS).reshape(B, N_SECTORS)
+    return np.bincount(sector_key.ravel(), weights=mask.ravel(), minlength=B * N_SECTORS).reshape(B, N_SECTORS)
+
+
+def pick4(table: np.ndarray, first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """Per firm, the entry ``2 * first + second`` of its replicate's row of a (block, 4) table."""
+    t = [table[:, k:k + 1] for k in range(4)]
+    return np.where(first, np.where(second, t[3], t[2]), np.where(second, t[1], t[0]))
 
 
 def used_width(alive: np.ndarray) -> int:
@@ -122,8 +128,7 @@ def step(b: Block, L: Layout, pol: Policy, year: int, streams: ReplicateStreams,
     uc_ref = R.rd_user_cost(0.0, hte_kind, rules, superdeduction=rules.superdeduction_extra_base)
     ip_mult = 1 + p["ip_rd_response"] * budget["ip_protection"] / 100
     response = R.rd_target_ratio(1.0, uc, uc_ref, p["rd_cost_elasticity"][:, None], ip_mult[:, None]).astype(F32)
-    kind = 2 * hte_now.astype(np.int64) + subsidised
-    target = f.propensity * np.take_along_axis(response, kind, axis=1)
+    target = f.propensity * pick4(response, hte_now, subsidised)
     band = R.hte_rd_threshold(f.revenue, rules)
     target = R.bunch_to_threshold(target, band, c["hte_bunching_margin"], f.tech_based)
     ratio = np.minimum(R.rd_adjust(f.rd_ratio, target, c["rd_adjust_speed"]), F32(0.5))  # stays 0 without R&D
@@ -144,7 +149,8 @@ def step(b: Block, L: Layout, pol: Policy, year: int, streams: ReplicateStreams,
 
     # 5. collaboration, from start-of-year knowledge
     active = alive & (staff > 0)
-    n_rd = _by_sector(active, f.sector, buf.row_key)
+    sector_key = f.sector + buf.row_key               # (replicate, sector) as one flat index
+    n_rd = _by_sector(active, sector_key)
     open_inst = L.inst_opens <= year
     inst_cap = L.inst_capacity * open_inst
     extra = budget["institute_support"] / p["institute_capacity_cost"] / max(inst_cap.sum(), 1.0)
@@ -153,16 +159,16 @@ def step(b: Block, L: Layout, pol: Policy, year: int, streams: ReplicateStreams,
     cp = p["collab_propensity"][:, None]
     a_inst = np.minimum(1.0, cap_sector / np.maximum(cp * n_rd, 1.0))
     a_univ = np.minimum(1.0, L.univ_capacity.sum() / np.maximum(p["collab_propensity"] * n_rd.sum(axis=1), 1.0))
-    p_inst = np.take_along_axis((cp * a_inst).astype(F32), f.sector.astype(np.int64), axis=1)
+    p_inst = np.take((cp * a_inst).astype(F32).ravel(), sector_key)
     p_univ = p_inst + c["collab_propensity"] * (1 - p_inst / c["collab_propensity"].clip(1e-9)) * a_univ[:, None].astype(F32)
     with_inst = active & (u[:, U_COLLAB] < p_inst)
     with_univ = active & ~with_inst & (u[:, U_COLLAB] < p_univ)
 
     partner = (u[:, U_PARTNER] * N).astype(np.int64)        # any slot of the block's capacity
     in_use = partner < M                                      # slots beyond M are empty
-    partner = np.minimum(partner, M - 1)
-    k_partner = np.take_along_axis(f.knowledge, partner, axis=1)
-    has_partner = (active & in_use & np.take_along_axis(active, partner, axis=1)
+    partner = np.minimum(partner, M - 1) + M * np.arange(B)[:, None]   # flat index into (B, M)
+    k_partner = np.take(np.ascontiguousarray(f.knowledge).ravel(), partner)
+    has_partner = (active & in_use & np.take(active.ravel(), partner)
                    & R.partners_compatible(f.knowledge, k_partner, c["partner_threshold"]))
     agri = alive & (f.sector == AGRI)
     commissioners = pol.get("agri_st", "commissioners", 0) if budget["agri_st"] > 0 else 0
@@ -182,7 +188,7 @@ def step(b: Block, L: Layout, pol: Policy, year: int, streams: ReplicateStreams,
     # drew no innovation or certification, so those draws are theirs to use here
     p_start = c["rd_start_rate"] * (1 + c["rd_start_subsidy_response"] * subsidy_rate[:, None].astype(F32))
     starts = alive & (f.propensity == 0) & (u[:, U_INNOVATE] < p_start)
-    propensity = np.where(starts, 0.02 * np.exp(0.5 * np.sqrt(3) * (2 * u[:, U_CERT] - 1)), propensity)
+    propensity = np.where(starts, F32(0.02) * np.exp(F32(0.5 * np.sqrt(3)) * (2 * u[:, U_CERT] - 1)), propensity)
 
     # 7. certification: HTE (first and renewal) and tech-based registration
     rd3 = (f.rd_lag1 + f.rd_lag2 + rd_spend) / np.maximum(f.sales_lag1 + f.sales_lag2 + f.revenue, 1e-6)
@@ -224,7 +230,7 @@ def step(b: Block, L: Layout, pol: Policy, year: int, streams: ReplicateStreams,
     young_kind, tech_kind = np.array([0.0, 0.0, 10.0, 10.0]), np.array([False, True, False, True])
     exit_kind = R.exit_probability(p["exit_rate"][:, None], young_kind, tech_kind, p["young_exit_multiplier"][:, None],
                                    p["tech_exit_protection"][:, None], relief[:, None]).astype(F32)
-    p_exit = np.take_along_axis(exit_kind, 2 * (f.age >= 5) + tech_based, axis=1)
+    p_exit = pick4(exit_kind, f.age >= 5, tech_based)
     lead = np.arange(M) < L.n_leading
     exits = alive & ~lead & (u[:, U_EXIT] < p_exit)
 
