@@ -95,6 +95,7 @@ UNCERTAINTIES = _p("uncertainties", [
     ("rd_labour_share", "share", 0, 1, "share of R&D spending that pays R&D staff"),
     ("st_staff_multiplier", "ratio", 1, 10, "S&T staff (HTE definition) per R&D full-time equivalent"),
     ("rd_labour_growth", "pct_per_year", -10, 30, "natural growth of the local R&D labour pool"),
+    ("labour_migration", "share_per_year", 0, 1, "share of an R&D staff shortage filled by people moving in by the next year"),
     # collaboration
     ("collab_propensity", "share_per_year", 0, 1, "probability an R&D-active firm seeks a university or institute partner"),
     ("institute_gain", "knowledge_units", 0, 10, "knowledge a firm gains from a year's collaboration with an institute"),

@@ -143,6 +143,8 @@ def step(b: Block, L: Layout, pol: Policy, year: int, streams: ReplicateStreams,
                        + graduates * p["graduate_retention"] * p["graduate_rd_share"] + new_talents)
     demand = row_total(staff_wanted)
     tf = R.talent_factor(d.labour_supply, demand)
+    # a shortage draws R&D staff from elsewhere in Chongqing, closing part of the gap next year
+    d.labour_supply += p["labour_migration"] * np.maximum(0.0, demand - d.labour_supply)
     staff = staff_wanted * tf[:, None].astype(F32)
     rd_spend = desired_rd * (1 - c["rd_labour_share"] * (1 - tf[:, None].astype(F32)))
     talent_mult = 1 + p["talent_boost"] * d.talents / np.maximum(row_total(staff) / 100, 1.0)
