@@ -16,7 +16,6 @@ Jupyter) are left untouched.
 from __future__ import annotations
 
 import functools
-import textwrap
 from pathlib import Path
 
 import numpy as np
@@ -110,11 +109,12 @@ def _panel(ax, cond, goal, results: Results) -> None:
 
 
 def _caption(results: Results) -> str:
-    est = ", ".join(results.estimates) if results.estimates else "none"
-    text = (f"Simulated estimate: {results.n_runs} runs of scenario '{results.scenario}', seed {results.seed}; "
-            f"line = median, bands = 25–75% and 10–90% of runs. Start values that are estimates "
-            f"(uncertain, drawn from distributions): {est}.")
-    return "\n".join(textwrap.wrap(text, 130))
+    """Two short lines: what the chart shows, and that it is an estimate (the list of estimated
+    inputs is in summary.json and the printed report, too long for a chart)."""
+    n_est = len(results.estimates)
+    return (f"Model estimate: {results.n_runs} runs of scenario '{results.scenario}', seed {results.seed}; "
+            f"line = median, bands = 25–75% and 10–90% of runs.\n"
+            f"{n_est} uncertain inputs are estimates drawn from distributions (listed in summary.json).")
 
 
 def _title(goal_id: str, goal, font: str | None) -> str:

@@ -8,7 +8,6 @@ The executed copy is kept in memory only; the notebook files are not rewritten.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest

@@ -8,7 +8,7 @@ small (replicates, k) arrays; district-level quantities are (replicates,) arrays
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -92,7 +92,6 @@ class Block:
     firms: Firms
     district: District
     params: dict[str, np.ndarray]
-    indicators: dict[str, np.ndarray] = field(default_factory=dict)
 
     @property
     def size(self) -> int:
