@@ -138,9 +138,10 @@ def step(b: Block, L: Layout, pol: Policy, year: int, streams: ReplicateStreams,
     # 4. talent market: graduates, the talent plan, and the R&D labour pool
     graduates = np.sum(d.students, axis=1) / 4
     new_talents = R.saturating(budget["talent_plan"] * p["talent_uptake"] / p["talent_cost"], p["talent_pool"])
-    d.talents = d.talents * (1 - p["talent_attrition"]) + new_talents
+    leaving = d.talents * p["talent_attrition"]
+    d.talents = d.talents - leaving + new_talents
     d.labour_supply = (d.labour_supply * (1 + p["rd_labour_growth"] / 100)
-                       + graduates * p["graduate_retention"] * p["graduate_rd_share"] + new_talents)
+                       + graduates * p["graduate_retention"] * p["graduate_rd_share"] + new_talents - leaving)
     demand = row_total(staff_wanted)
     tf = R.talent_factor(d.labour_supply, demand)
     # a shortage draws R&D staff from elsewhere in Chongqing, closing part of the gap next year
