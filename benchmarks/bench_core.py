@@ -257,7 +257,7 @@ def format_report(env: dict, rows: list[dict]) -> str:
         "load = 1-minute load average just before the timed section.",
         "agent-yr/cpu-s = agent-years per CPU second (all processes): less sensitive to a busy host than agent-yr/s.",
         "agent-years = alive firms summed over replicates and simulated years (firms[:, 1:].sum());",
-        "slot-years = capacity x replicates x simulated years (every slot is computed, alive or not).",
+        "slot-years = capacity x replicates x simulated years (random numbers are drawn for every slot; the step computes on slots up to the block's last living firm).",
         "maxrss child = RSS high-water mark of the LARGEST worker process (max over children, not the sum).",
         "tree RSS / PSS = peak of the summed RSS / PSS of main process + workers, sampled by psutil; summed RSS",
         "counts pages shared by forked workers once per process, PSS shares them out (the fairer total).",
