@@ -536,3 +536,25 @@ def test_mutations_raise_only_scenario_error(baseline_dict, data):
         assert "\n\n" not in text
     else:
         assert isinstance(s, Scenario)
+
+
+def test_error_in_an_array_the_child_replaced_names_the_child(family):
+    """Arrays are replaced whole: a bad item of the child's array is the child's mistake."""
+    write(family / "arr.toml", 'extends = "baseline.toml"\n[meta]\nname = "arr"\n'
+          '[[agents.universities]]\nname = "only one"\n')
+    err = load_error(family / "arr.toml")
+    assert err.file.endswith("arr.toml"), str(err)
+    assert "agents.universities[0]" in str(err) and "baseline.toml" not in str(err).split(":")[0]
+
+
+@pytest.mark.parametrize("edits, names", [
+    ([("initial", "hte_count", "3000"), ("initial", "tech_based_count", "1000")], ("hte_count", "tech_based_count")),
+    ([("initial", "tech_based_count", "9000")], ("tech_based_count", "firms")),
+    ([("initial", "above_scale_industrial", '{ dist = "uniform", low = 300, high = 4000 }')],
+     ("above_scale_industrial", "firms")),
+])
+def test_start_counts_that_cannot_hold_together(tmp_path, edits, names):
+    err = load_error(broken_copy(tmp_path, *edits))
+    text = str(err)
+    assert all(f"initial.{n}" in text for n in names), text
+    assert "broken.toml" in text

@@ -152,8 +152,24 @@ def _merge_layers(layers: Layers) -> dict:
 
 
 def _file_of(layers: Layers, default: str):
-    """A function naming the file that set a field: the nearest layer that holds the path."""
+    """A function naming the file that set a field. Layers are searched child first: a layer owns
+    the field if it sets the field itself, or sets something above it that replaces the parent's
+    whole (an array, a value, a distribution table). Otherwise (a missing field) the nearest
+    layer holding the longest part of the path."""
+    def owner(parts: tuple) -> str | None:
+        for name, data in layers:
+            for k in range(1, len(parts) + 1):
+                v = value_at(data, parts[:k])
+                if v is NO_VALUE:
+                    break
+                if k == len(parts) or not isinstance(v, dict) or "dist" in v:
+                    return name
+        return None
+
     def file_of(parts: tuple) -> str:
+        found = owner(parts)
+        if found is not None:
+            return found
         for k in range(len(parts), 0, -1):
             for name, data in layers:
                 if value_at(data, parts[:k]) is not NO_VALUE:

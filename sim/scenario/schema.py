@@ -371,4 +371,18 @@ class Scenario(Strict):
                     f"budget.annual_total_cny is {self.budget.annual_total_cny / 1e6:,.1f}m CNY")
         if not self.agents.universities:
             raise ValueError("agents.universities must list at least one university")
+        self._check_initial_counts()
         return self
+
+    def _check_initial_counts(self) -> None:
+        """Start counts that cannot hold together in any replicate are errors, with the numbers."""
+        rng = {k: as_dist(getattr(self.initial, k)).declared_range()
+               for k in ("hte_count", "tech_based_count", "above_scale_industrial", "firms")}
+        pairs = [("hte_count", "tech_based_count", "every HTE is also a registered tech-based firm"),
+                 ("tech_based_count", "firms", "tech-based firms are among the modelled firms"),
+                 ("above_scale_industrial", "firms", "above-scale firms are among the modelled firms")]
+        for small, big, why in pairs:
+            if rng[small][1] > rng[big][0]:
+                raise ValueError(
+                    f"initial.{small} can reach {rng[small][1]:g} but initial.{big} can be as low as "
+                    f"{rng[big][0]:g}: {why}, so initial.{small} must stay at or below initial.{big}")
