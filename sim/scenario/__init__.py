@@ -11,7 +11,7 @@ matplotlib or mesa.
 
 from __future__ import annotations
 
-from importlib import import_module
+from .._lazy import lazy_exports
 from typing import TYPE_CHECKING
 
 _EXPORTS = {
@@ -32,13 +32,4 @@ if TYPE_CHECKING:  # for type checkers and IDEs; at run time the names load lazi
     from .schema import Scenario
 
 
-def __getattr__(name: str):
-    if name in _EXPORTS:
-        value = getattr(import_module(_EXPORTS[name], __name__), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__():
-    return sorted(list(globals()) + __all__)
+__getattr__, __dir__ = lazy_exports(__name__, globals(), _EXPORTS)
