@@ -201,8 +201,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
     finally:
         if bar is not None:
             bar.close()
-    from .report import format_table
+    from .report import format_levers, format_table
 
+    print(format_levers(scenario))
     print(format_table(output.odds, scenario.goals))
     if args.precision is not None and output.odds.max_half_width() > args.precision:
         print(f"note: stopped at {output.results.n_runs} runs before every interval was within "

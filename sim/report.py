@@ -141,6 +141,20 @@ def format_table(odds: Odds, goals: dict | None = None) -> str:
     return "\n".join(lines) + "\n"
 
 
+def format_levers(scenario) -> str:
+    """The policy mix simulated: each lever with its Chinese and English name, its full annual
+    budget, start (and end) year, and the scenario's budget cap."""
+    rows = []
+    for key, lv in scenario.levers.active().items():
+        years = f"{lv.start_year}–{lv.end_year}" if lv.end_year else f"from {lv.start_year}"
+        ramp = f", {lv.ramp_years}-year ramp" if lv.ramp_years else ""
+        rows.append([key, lv.name_zh, lv.name, f"{lv.annual_budget_cny / 1e6:,.1f}", years + ramp])
+    lines = [f"Levers of scenario {scenario.meta.name} (m CNY a year; cap "
+             f"{scenario.budget.annual_total_cny / 1e6:,.1f}m CNY a year for all levers together):", ""]
+    lines += render(["lever", "名称", "name", "budget", "years"], rows, "<<<><") if rows else ["(no levers)"]
+    return "\n".join(lines) + "\n"
+
+
 # ---- comparing two scenarios ------------------------------------------------------------------
 
 COMPARE_HEADER = ["goal", "名称", "year", "A odds (95% CI)", "B odds (95% CI)", "B − A (95% CI)"]

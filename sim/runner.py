@@ -169,7 +169,7 @@ def write_outputs(output: RunOutput, out: str | Path, charts: bool = True) -> li
     """Write into ``out``: indicators.parquet (the tidy table of every replicate and year),
     summary.json, report.txt, scenario.json (the resolved scenario) and the fan charts; then drop
     the run's checkpoints, which the Parquet file now holds."""
-    from .report import format_table, write_summary
+    from .report import format_levers, format_table, write_summary
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -179,7 +179,7 @@ def write_outputs(output: RunOutput, out: str | Path, charts: bool = True) -> li
     os.replace(tmp, table)
     written = [table, write_summary(output.odds, out / "summary.json")]
     report = out / "report.txt"
-    _atomic_write_text(report, format_table(output.odds, output.scenario.goals) + "\n")
+    _atomic_write_text(report, format_levers(output.scenario) + "\n" + format_table(output.odds, output.scenario.goals))
     scen = out / "scenario.json"
     _atomic_write_text(scen, output.scenario.model_dump_json(indent=2) + "\n")
     written += [report, scen]
