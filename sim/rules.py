@@ -8,16 +8,24 @@ caller (see ``RuleSet``).
 
 Update semantics (both engines): every firm decides from the start-of-year state of the district
 (synchronous update); see docs/ODD.md, "Scheduling".
+
+Constants are plain Python numbers, so a rule keeps the precision of what it is given (float32
+arrays in the core, Python floats one agent at a time), and logic uses ``&``, ``|`` and
+``np.logical_not`` (not ``~``, which on a Python bool is an integer operation).
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 
 # platform levels
 NONE, DISTRICT, MUNICIPAL, NATIONAL = 0, 1, 2, 3
+
+# the highest R&D propensity learning can reach (R&D / sales at base-year user cost)
+MAX_PROPENSITY = 0.3
 
 # the after-tax cost of R&D a firm bears at least, per yuan (assumption: subsidies over ~70% of
 # R&D are outside the range where the user-cost elasticity was measured)
@@ -194,7 +202,80 @@ def hightech_share_update(share, success, gain, decay):
     return np.where(success, share + (1.0 - share) * gain, share * (1.0 - decay))
 
 
+def knowledge_update(knowledge, depreciation, success, with_institute, institute_gain,
+                     with_university, university_gain, spill, served, commissioner_gain):
+    """A year of knowledge: the stock depreciates, +1 per innovation, plus what collaboration
+    with an institute or a university, a partner's spillover and a science commissioner bring."""
+    return (knowledge * (1 - depreciation) + success + with_institute * institute_gain
+            + with_university * university_gain + spill + served * commissioner_gain)
+
+
+def rd_learning_update(propensity, success, learning):
+    """A firm that innovated raises its R&D propensity (learning), up to MAX_PROPENSITY."""
+    return np.where(success, np.minimum(propensity * (1 + learning), MAX_PROPENSITY), propensity)
+
+
+def rd_start_probability(start_rate, subsidy_response, subsidy_rate):
+    """Probability a firm without R&D sets up an R&D team this year (higher when subsidised)."""
+    return start_rate * (1 + subsidy_response * subsidy_rate)
+
+
+def new_rd_propensity(u):
+    """R&D propensity of a new R&D team from a uniform draw: 2% x a log-uniform factor (sd 0.5)."""
+    return 0.02 * np.exp(0.5 * math.sqrt(3) * (2 * u - 1))
+
+
+def rd_ratio_3y(rd_lag1, rd_lag2, rd_now, sales_lag1, sales_lag2, sales_now):
+    """R&D / sales over the last three years, the HTE test's measure (fewer years if younger)."""
+    return (rd_lag1 + rd_lag2 + rd_now) / np.maximum(sales_lag1 + sales_lag2 + sales_now, 1e-6)
+
+
+def hte_grant_probability(renewing, first, apply_prob, reward_response, reward_m, approval_rate, renew_prob):
+    """Probability an eligible firm holds a new certificate at the end of the year: re-certified
+    (``renew_prob``) if its certificate just ran out, else applies (more often with a reward of
+    ``reward_m`` million CNY) and is approved."""
+    p_first = np.minimum(1, apply_prob * (1 + reward_response * reward_m)) * approval_rate
+    return np.where(renewing, renew_prob, np.where(first, p_first, 0))
+
+
+def tech_based_update(registered, eligible, u, register_prob, lapse_prob):
+    """Registration next year from a uniform draw: eligible firms register with ``register_prob``;
+    registered firms that no longer qualify lapse with ``lapse_prob``."""
+    lapses = np.logical_not(eligible) & (u < lapse_prob)
+    return np.where(registered, np.logical_not(lapses), eligible & (u < register_prob))
+
+
 # ---- growth, exit, platforms ---------------------------------------------------------------
+
+def growth_shock(u):
+    """Unit-variance Laplace shock from a uniform: firm growth rates are tent-shaped (Stanley et
+    al. 1996; Bottazzi and Secchi 2006), and the transform costs a fraction of a normal draw."""
+    c = u - 0.5
+    # |c| < 0.5 always; the factor keeps u = 0 finite (about -11.7 sd, never -inf)
+    return np.copysign(np.log1p(-1.9999998 * np.abs(c)), -c) * (1 / math.sqrt(2))
+
+
+def revenue_after_growth(revenue, macro_growth, premium, success, sd, shock):
+    """Next year's revenue: the economy's growth, an innovation premium and an idiosyncratic
+    shock (mean-preserving on the log scale)."""
+    return revenue * np.exp(macro_growth + premium * success + sd * shock - 0.5 * sd * sd)
+
+
+def grant_multiplier(response, grant_m):
+    """How much a grant of ``grant_m`` million CNY raises an upgrade hazard (linear, assumption)."""
+    return 1 + response * grant_m
+
+
+def subsidy_rate_paid(promised_rate, pot, eligible_rd):
+    """The R&D subsidy rate actually paid: the promised rate, or less if the budget pot left after
+    rewards, grants and financing cannot cover it for all eligible R&D."""
+    return np.minimum(promised_rate, pot / np.maximum(eligible_rd, 1e-9))
+
+
+def maker_upgrade_probability(hazard, grant_response, support_m):
+    """Probability a university maker space moves up one level, raised by support per space."""
+    return hazard * (1 + grant_response * support_m)
+
 
 def exit_probability(base, age, tech_based, young_multiplier, tech_protection, financing_relief):
     """Annual exit probability: higher when young, lower for tech-based firms and with financing support."""

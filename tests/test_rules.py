@@ -440,6 +440,21 @@ def _vector_cases(rules):
         ("htz_hazard", R.htz_hazard, [(0, 80.0, 0.15, 1.0), (40, 80.0, 0.2, 1.0), (500, 80.0, 0.3, 100.0)]),
         ("first_tier", R.first_tier, [(9, 9), (10, 9), (1, 8)]),
         ("saturating", R.saturating, [(0.0, 30.0), (10.0, 30.0), (1e6, 30.0)]),
+        ("knowledge_update", R.knowledge_update,
+         [(2.0, 0.15, True, False, 0.5, True, 0.3, 0.1, False, 0.5), (0.0, 0.15, False, True, 0.5, False, 0.3, 0.0, True, 0.5)]),
+        ("rd_learning_update", R.rd_learning_update, [(0.02, True, 0.05), (0.02, False, 0.05), (0.299, True, 0.05)]),
+        ("rd_start_probability", R.rd_start_probability, [(0.03, 5.0, 0.0), (0.03, 5.0, 0.05)]),
+        ("new_rd_propensity", R.new_rd_propensity, [(0.0,), (0.5,), (0.999,)]),
+        ("rd_ratio_3y", R.rd_ratio_3y, [(1.0, 1.0, 1.0, 20.0, 20.0, 20.0), (0.0, 0.0, 0.5, 0.0, 0.0, 10.0)]),
+        ("hte_grant_probability", R.hte_grant_probability,
+         [(True, False, 0.6, 1.0, 0.2, 0.7, 0.9), (False, True, 0.6, 1.0, 0.2, 0.7, 0.9), (False, False, 0.6, 1.0, 0.2, 0.7, 0.9)]),
+        ("tech_based_update", R.tech_based_update,
+         [(True, False, 0.1, 0.6, 0.3), (True, False, 0.5, 0.6, 0.3), (False, True, 0.5, 0.6, 0.3), (False, True, 0.7, 0.6, 0.3)]),
+        ("growth_shock", R.growth_shock, [(0.0,), (0.25,), (0.5,), (0.9,)]),
+        ("revenue_after_growth", R.revenue_after_growth, [(10.0, 0.05, 0.05, True, 0.2, 0.3), (10.0, 0.05, 0.05, False, 0.2, -1.0)]),
+        ("grant_multiplier", R.grant_multiplier, [(0.5, 0.0), (0.5, 2.0)]),
+        ("subsidy_rate_paid", R.subsidy_rate_paid, [(0.05, 100.0, 1000.0), (0.05, 10.0, 1000.0), (0.05, 0.0, 0.0)]),
+        ("maker_upgrade_probability", R.maker_upgrade_probability, [(0.05, 0.5, 0.0), (0.05, 0.5, 1.0)]),
     ]
 
 
@@ -472,3 +487,29 @@ def test_every_public_rule_is_covered_on_arrays():
               if callable(obj) and not n.startswith("_") and getattr(obj, "__module__", "") == R.__name__
               and not isinstance(obj, type)}
     assert public <= names, f"rules without an array test: {sorted(public - names)}"
+
+
+def test_hte_grant_probability_renewal_versus_first_application():
+    renew = R.hte_grant_probability(True, False, 0.6, 1.0, 0.2, 0.7, 0.9)
+    first = R.hte_grant_probability(False, True, 0.6, 1.0, 0.2, 0.7, 0.9)
+    neither = R.hte_grant_probability(False, False, 0.6, 1.0, 0.2, 0.7, 0.9)   # a valid certificate
+    assert renew == pytest.approx(0.9)
+    assert first == pytest.approx(min(1, 0.6 * 1.2) * 0.7)
+    assert neither == 0
+
+
+def test_tech_based_update_registers_and_lapses():
+    assert R.tech_based_update(False, True, 0.59, 0.6, 0.3)          # eligible, draw below 0.6: registers
+    assert not R.tech_based_update(False, True, 0.61, 0.6, 0.3)
+    assert not R.tech_based_update(False, False, 0.0, 0.6, 0.3)      # never without eligibility
+    assert not R.tech_based_update(True, False, 0.29, 0.6, 0.3)      # no longer eligible: lapses
+    assert R.tech_based_update(True, False, 0.31, 0.6, 0.3)
+    assert R.tech_based_update(True, True, 0.0, 0.6, 0.3)            # eligible firms keep it
+
+
+def test_growth_shock_is_a_finite_unit_variance_laplace():
+    u = (np.arange(200_000, dtype=np.float32) + 0.5) / 200_000      # an even grid of quantiles
+    z = R.growth_shock(u)
+    assert np.all(np.isfinite(z)) and np.isfinite(R.growth_shock(np.float32(0.0)))
+    assert abs(float(z.mean())) < 1e-3 and abs(float(z.var()) - 1) < 0.01
+    assert abs(float(np.median(np.abs(z))) - np.log(2) / np.sqrt(2)) < 1e-3   # Laplace: median |z| = b ln 2

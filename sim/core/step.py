@@ -69,14 +69,6 @@ def row_total(x: np.ndarray) -> np.ndarray:
     return np.cumsum(groups, axis=1)[:, -1]
 
 
-def laplace(u):
-    """Unit-variance Laplace variate from a uniform: firm growth rates are tent-shaped
-    (Stanley et al. 1996; Bottazzi and Secchi 2006), and this costs a fraction of a normal draw."""
-    c = u - F32(0.5)
-    # |c| < 0.5 always; the factor keeps u = 0 finite (about -11.7 sd, never -inf)
-    return np.copysign(np.log1p(F32(-1.9999998) * np.abs(c)), -c) * F32(1 / np.sqrt(2))
-
-
 def step(b: Block, L: Layout, pol: Policy, year: int, streams: ReplicateStreams, buf: Buffers) -> dict:
     """Advance the block by one year in place; return this year's indicators, each (block,)."""
     full, d, p, rules = b.firms, b.district, b.params, L.rules
@@ -118,7 +110,7 @@ def step(b: Block, L: Layout, pol: Policy, year: int, streams: ReplicateStreams,
     subsidised = alive if scope_all else f.tech_based
     eligible_rd = row_total(np.where(subsidised, f.rd_ratio * f.revenue, F32(0)))
     rate = pol.get("fiscal_support", "rd_subsidy_rate") if budget["fiscal_support"] > 0 else 0.0
-    subsidy_rate = np.minimum(rate, subsidy_pot / np.maximum(eligible_rd, 1e-9))
+    subsidy_rate = R.subsidy_rate_paid(rate, subsidy_pot, eligible_rd)
 
     # 3. R&D decisions. The user cost takes four values per replicate (HTE or not, subsidised or
     # not): the rules are evaluated on those, then each firm picks its own (kind = 2 hte + subsidised)
@@ -181,38 +173,38 @@ def step(b: Block, L: Layout, pol: Policy, year: int, streams: ReplicateStreams,
     # 6. knowledge production
     p_success = R.innovation_probability(staff * talent_mult[:, None].astype(F32), c["knowledge_productivity"])
     success = active & (u[:, U_INNOVATE] < p_success)
-    knowledge = (f.knowledge * (1 - c["knowledge_depreciation"]) + success
-                 + with_inst * c["institute_gain"] + with_univ * c["university_gain"]
-                 + np.where(has_partner, R.spillover(f.knowledge, k_partner, c["spillover_rate"]), 0)
-                 + served * c["commissioner_gain"])
+    spill = np.where(has_partner, R.spillover(f.knowledge, k_partner, c["spillover_rate"]), 0)
+    knowledge = R.knowledge_update(f.knowledge, c["knowledge_depreciation"], success, with_inst, c["institute_gain"],
+                                   with_univ, c["university_gain"], spill, served, c["commissioner_gain"])
     hightech = np.where(alive, R.hightech_share_update(f.hightech, success, c["hightech_gain"], c["hightech_decay"]), 0)
-    propensity = np.where(success, np.minimum(f.propensity * (1 + c["rd_learning"]), 0.3), f.propensity)
+    propensity = R.rd_learning_update(f.propensity, success, c["rd_learning"])
     # firms without R&D may set up an R&D team (more often when subsidies are on offer); they
     # drew no innovation or certification, so those draws are theirs to use here
-    p_start = c["rd_start_rate"] * (1 + c["rd_start_subsidy_response"] * subsidy_rate[:, None].astype(F32))
+    p_start = R.rd_start_probability(c["rd_start_rate"], c["rd_start_subsidy_response"], subsidy_rate[:, None].astype(F32))
     starts = alive & (f.propensity == 0) & (u[:, U_INNOVATE] < p_start)
-    propensity = np.where(starts, F32(0.02) * np.exp(F32(0.5 * np.sqrt(3)) * (2 * u[:, U_CERT] - 1)), propensity)
+    propensity = np.where(starts, R.new_rd_propensity(u[:, U_CERT]), propensity)
 
     # 7. certification: HTE (first and renewal) and tech-based registration
-    rd3 = (f.rd_lag1 + f.rd_lag2 + rd_spend) / np.maximum(f.sales_lag1 + f.sales_lag2 + f.revenue, 1e-6)
+    rd3 = R.rd_ratio_3y(f.rd_lag1, f.rd_lag2, rd_spend, f.sales_lag1, f.sales_lag2, f.revenue)
     st = R.st_share(staff, c["st_staff_multiplier"], f.st_factor, employees)
     eligible = alive & R.hte_eligible(f.age, rd3, f.revenue, st, hightech, knowledge, rules)
     # a certificate valid through year t-1 is re-examined in year t; approval keeps it continuous
     renewing = alive & (f.hte_until == year - 1)
     first = alive & (f.hte_until < year - 1)
-    p_first = np.minimum(1, c["hte_apply_prob"] * (1 + c["hte_reward_response"] * reward_m)) * c["hte_approval_rate"]
-    p_grant = np.where(renewing, c["hte_renew_prob"], np.where(first, p_first, 0))
+    p_grant = R.hte_grant_probability(renewing, first, c["hte_apply_prob"], c["hte_reward_response"], reward_m,
+                                      c["hte_approval_rate"], c["hte_renew_prob"])
     granted = eligible & (u[:, U_CERT] < p_grant)
     hte_until = np.where(granted, R.hte_until_after_grant(year, rules), f.hte_until).astype(np.int16)
     hte_end = alive & R.hte_valid(hte_until, year)
     first_grants = np.count_nonzero(granted & first, axis=1)
 
     tb_eligible = R.tech_based_eligible(employees, f.revenue, ratio, st, knowledge, hte_end, f.platform, rules)
-    tech_based = alive & np.where(f.tech_based, ~(~tb_eligible & (u[:, U_TECH_BASED] < c["tb_lapse_prob"])),
-                                  tb_eligible & (u[:, U_TECH_BASED] < c["tb_register_prob"]))
+    tech_based = alive & R.tech_based_update(f.tech_based, tb_eligible, u[:, U_TECH_BASED],
+                                             c["tb_register_prob"], c["tb_lapse_prob"])
 
     # 8. platforms and digital adoption
-    grant_mult = (1.0, 1 + c["platform_grant_response"] * grant_muni, 1 + c["platform_grant_response"] * grant_nat)
+    grant_mult = (1.0, R.grant_multiplier(c["platform_grant_response"], grant_muni),
+                  R.grant_multiplier(c["platform_grant_response"], grant_nat))
     hazards = (c["platform_hazard_district"], c["platform_hazard_municipal"], c["platform_hazard_national"])
     above = R.above_scale(f.industrial, f.revenue, rules)
     p_up = R.platform_upgrade_probability(f.platform, rd_spend, above | hte_end, hazards, rules, grant_mult)
@@ -224,10 +216,8 @@ def step(b: Block, L: Layout, pol: Policy, year: int, streams: ReplicateStreams,
     digital = f.digital | (success & (u[:, U_INNOVATE] < p_success * c["digital_adoption_rate"]))
 
     # 9. growth and exit
-    sd = c["revenue_growth_sd"]
-    shock = laplace(u[:, U_GROWTH])
-    log_growth = growth[:, None].astype(F32) + c["innovation_revenue_premium"] * success + sd * shock - 0.5 * sd * sd
-    revenue = f.revenue * np.exp(log_growth)
+    revenue = R.revenue_after_growth(f.revenue, growth[:, None].astype(F32), c["innovation_revenue_premium"], success,
+                                     c["revenue_growth_sd"], R.growth_shock(u[:, U_GROWTH]))
     relief = np.minimum(0.9, p["financing_exit_response"] * financing / 100)
     # exit odds take four values per replicate (young or not, tech-based or not), as above
     young_kind, tech_kind = np.array([0.0, 0.0, 10.0, 10.0]), np.array([False, True, False, True])
@@ -271,7 +261,7 @@ def step(b: Block, L: Layout, pol: Policy, year: int, streams: ReplicateStreams,
     maker_support = budget["university_industry"] * (1 - pol.get("university_industry", "project_share", 1.0))
     below_top = d.maker < R.NATIONAL
     per_space = maker_support / np.maximum(np.count_nonzero(below_top, axis=1), 1)
-    p_maker = p["maker_upgrade_hazard"] * (1 + p["maker_grant_response"] * per_space)
+    p_maker = R.maker_upgrade_probability(p["maker_upgrade_hazard"], p["maker_grant_response"], per_space)
     d.maker += below_top & (u_small[:, 1:] < p_maker[:, None])
     d.projects += n_projects
     d.agri_standalone += n_agri_new
@@ -364,7 +354,7 @@ def _enter(f, L: Layout, pol: Policy, p, u, year, free, n_recruited, incubated, 
     incubated_ = ~recruited & (r <= (n_recruited + n_incubated)[bi])
     draws = u[bi, :, si].astype(np.float64)         # the slots' unused draws of the year, (entrants, 9)
     uu = lambda k: draws[:, k]  # noqa: E731
-    zz = laplace(draws[:, U_GROWTH])
+    zz = R.growth_shock(draws[:, U_GROWTH])
 
     # sector: recruitment mix, incubators' sectors, or the population mix
     rec = pol.levers["tech_recruitment"]
