@@ -48,8 +48,8 @@ def _by_sector(mask: np.ndarray, sector_key: np.ndarray) -> np.ndarray:
 
 def pick4(table: np.ndarray, first: np.ndarray, second: np.ndarray) -> np.ndarray:
     """Per firm, the entry ``2 * first + second`` of its replicate's row of a (block, 4) table."""
-    t = [table[:, k:k + 1] for k in range(4)]
-    return np.where(first, np.where(second, t[3], t[2]), np.where(second, t[1], t[0]))
+    kind = first.view(np.uint8) * np.uint8(2) + second.view(np.uint8)
+    return np.take_along_axis(table, kind.astype(np.intp), axis=1)
 
 
 def used_width(alive: np.ndarray) -> int:
@@ -108,7 +108,7 @@ def step(b: Block, L: Layout, pol: Policy, year: int, streams: ReplicateStreams,
     employees = f.revenue / c["revenue_per_employee"]
     scope_all = pol.get("fiscal_support", "subsidy_scope", "tech_based") == "all"
     subsidised = alive if scope_all else f.tech_based
-    eligible_rd = row_total(np.where(subsidised, f.rd_ratio * f.revenue, F32(0)))
+    eligible_rd = row_total(f.rd_ratio * f.revenue * subsidised)
     rate = pol.get("fiscal_support", "rd_subsidy_rate") if budget["fiscal_support"] > 0 else 0.0
     subsidy_rate = R.subsidy_rate_paid(rate, subsidy_pot, eligible_rd)
 
@@ -173,10 +173,10 @@ def step(b: Block, L: Layout, pol: Policy, year: int, streams: ReplicateStreams,
     # 6. knowledge production
     p_success = R.innovation_probability(staff * talent_mult[:, None].astype(F32), c["knowledge_productivity"])
     success = active & (u[:, U_INNOVATE] < p_success)
-    spill = np.where(has_partner, R.spillover(f.knowledge, k_partner, c["spillover_rate"]), 0)
+    spill = R.spillover(f.knowledge, k_partner, c["spillover_rate"]) * has_partner
     knowledge = R.knowledge_update(f.knowledge, c["knowledge_depreciation"], success, with_inst, c["institute_gain"],
                                    with_univ, c["university_gain"], spill, served, c["commissioner_gain"])
-    hightech = np.where(alive, R.hightech_share_update(f.hightech, success, c["hightech_gain"], c["hightech_decay"]), 0)
+    hightech = R.hightech_share_update(f.hightech, success, c["hightech_gain"], c["hightech_decay"]) * alive
     propensity = R.rd_learning_update(f.propensity, success, c["rd_learning"])
     # firms without R&D may set up an R&D team (more often when subsidies are on offer); they
     # drew no innovation or certification, so those draws are theirs to use here
@@ -417,7 +417,7 @@ def measure(b: Block, L: Layout, year: int, extras: dict | None = None, width: i
     extras = dict(extras or {})
     rd_spending = extras.pop("rd_spending", (firm_rd + d.nonfirm_rd) / 100)
     rd_intensity = rd_spending * 100 / d.gdp * 100
-    digital_rev = row_total(np.where(f.digital, f.revenue, F32(0)))
+    digital_rev = row_total(f.revenue * f.digital)
     digital_share = (d.digital_va_ratio * digital_rev + d.other_digital) / d.gdp * 100
     n_muni = np.count_nonzero(muni, axis=1)
     agri_firm_platforms = np.count_nonzero(alive & (f.sector == AGRI) & (f.platform >= R.MUNICIPAL), axis=1)
