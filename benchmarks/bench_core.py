@@ -18,9 +18,9 @@ Reported per configuration (see benchmarks/README.md for more):
   state, not a step). This is the work the model does on real firms;
 - ``agent-yr/cpu-s``: agent-years per CPU second of all processes: the cost of the work itself, less
   sensitive to other programs competing for the cores than the per-wall-second figure;
-- ``slot-yr/s``: slot-years per second, slot-years = capacity x replicates x simulated years. The
-  engine computes on every agent slot, alive or not (exited firms and unused entrant headroom are
-  zeroed, not skipped), so this is the work the arrays do;
+- ``slot-yr/s``: slot-years per second, slot-years = capacity x replicates x simulated years. Random
+  numbers are drawn for every agent slot; the yearly step computes on the slots up to each block's
+  last living firm (blocks group replicates of similar size);
 - ``cpu s``: user + system CPU seconds of the main process and its worker processes, and
   ``cpu/wall``, their ratio (about 1 per busy process; well below the number of workers means
   waiting, e.g. for a core that other programs on the host are using);

@@ -138,7 +138,7 @@ def run_scenario(scenario, runs: int | None = None, seed: int | None = None, wor
 
     ``runs``, ``seed`` and ``chunk_size`` default to the scenario's ``[run]`` settings.
     ``progress`` is an optional object with ``update(n)`` and ``total`` (e.g. a tqdm bar).
-    With ``out``, finished blocks are kept in ``out/indicators/`` and reused by a rerun.
+    With ``out``, finished blocks are checkpointed in ``out/checkpoints/`` and reused by a rerun.
     """
     from .core.engine import Prepared
 
