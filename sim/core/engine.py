@@ -1,10 +1,12 @@
 """Run a scenario on the vectorized core: replicates in blocks, blocks in worker processes.
 
-``simulate_block`` runs one block of replicates from the base year to the horizon. ``run`` splits
-the requested replicates into blocks of ``chunk_size``, runs them in ``workers`` processes, and
-returns (or streams to disk) the indicators in replicate order. Every replicate draws from its
-own stream keyed by (seed, replicate index), so the numbers do not depend on chunk size, worker
-count or the order in which blocks finish.
+``simulate_block`` runs one block of replicates from the base year to the horizon. ``run`` groups
+the requested replicates into blocks of ``chunk_size`` (``plan_blocks``), runs them in ``workers``
+processes, and returns the indicators in replicate order (``assemble``); ``sim.runner`` adds
+checkpoints on disk. Every replicate draws from its own streams keyed by (seed, replicate,
+purpose), so the numbers do not depend on chunk size, worker count, block composition or the order
+in which blocks finish. Memory: the simulation state is bounded by the block; the indicators kept
+for the summary take about 3.4 KB per replicate (34 MB for 10,000 runs).
 """
 
 from __future__ import annotations
