@@ -154,10 +154,9 @@ def initial_block(scenario, layout: Layout, params: dict, streams: ReplicateStre
 
     # initial HTEs: the drawn count, chosen among R&D firms by how close they are to the bars
     lead_hte = np.array([f.hte for f in L.lead], bool)
-    hte_score = prop / R.hte_rd_threshold(revenue, rules) + 0.5 * u[:, 9]
-    hte = _top_k(hte_score, has_rd & (age >= rules.hte_min_age),
-                 p["hte_count"].astype(np.int64) - int(lead_hte.sum()))
     band = R.hte_rd_threshold(revenue, rules)
+    hte = _top_k(prop / band + 0.5 * u[:, 9], has_rd & (age >= rules.hte_min_age),
+                 p["hte_count"].astype(np.int64) - int(lead_hte.sum()))
     prop = np.where(hte, np.maximum(prop, band * (1.05 + 0.2 * u[:, 10])), prop)
     hightech = np.where(hte, np.maximum(hightech, rules.hte_hightech_revenue_min + 0.3 * u[:, 7]), hightech)
     knowledge = np.where(hte, np.maximum(knowledge, rules.hte_knowledge_min * (1 + u[:, 8])), knowledge)
