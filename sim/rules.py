@@ -26,6 +26,9 @@ import numpy as np
 # platform levels
 NONE, DISTRICT, MUNICIPAL, NATIONAL = 0, 1, 2, 3
 
+# the largest revenue of a firm, m CNY (1 trillion CNY; keeps extreme settings finite)
+MAX_REVENUE = 1e6
+
 # the highest R&D propensity learning can reach (R&D / sales at base-year user cost)
 MAX_PROPENSITY = 0.3
 
@@ -259,8 +262,9 @@ def growth_shock(u):
 
 def revenue_after_growth(revenue, macro_growth, premium, success, sd, shock):
     """Next year's revenue: the economy's growth, an innovation premium and an idiosyncratic
-    shock (mean-preserving on the log scale)."""
-    return revenue * np.exp(macro_growth + premium * success + sd * shock - 0.5 * sd * sd)
+    shock (mean-preserving on the log scale), capped at MAX_REVENUE (which only extreme parameter
+    settings reach)."""
+    return np.minimum(revenue * np.exp(macro_growth + premium * success + sd * shock - 0.5 * sd * sd), MAX_REVENUE)
 
 
 def grant_multiplier(response, grant_m):

@@ -150,12 +150,12 @@ def initial_block(scenario, layout: Layout, params: dict, streams: ReplicateStre
 
     staff0 = staff_of(prop)
     knowledge = np.where(has_rd, R.innovation_probability(staff0, col(p["knowledge_productivity"]))
-                         / col(p["knowledge_depreciation"]) * (0.5 + u[:, 8]), 0.0)
+                         / np.maximum(col(p["knowledge_depreciation"]), 1e-3) * (0.5 + u[:, 8]), 0.0)
 
     # initial HTEs: the drawn count, chosen among R&D firms by how close they are to the bars
     lead_hte = np.array([f.hte for f in L.lead], bool)
     band = R.hte_rd_threshold(revenue, rules)
-    hte = _top_k(prop / band + 0.5 * u[:, 9], has_rd & (age >= rules.hte_min_age),
+    hte = _top_k(prop / np.maximum(band, 1e-9) + 0.5 * u[:, 9], has_rd & (age >= rules.hte_min_age),
                  p["hte_count"].astype(np.int64) - int(lead_hte.sum()))
     prop = np.where(hte, np.maximum(prop, band * (1.05 + 0.2 * u[:, 10])), prop)
     hightech = np.where(hte, np.maximum(hightech, rules.hte_hightech_revenue_min + 0.3 * u[:, 7]), hightech)
@@ -263,7 +263,9 @@ def _initial_district(p, L: Layout, f: Firms, streams: ReplicateStreams) -> Dist
     hte_count = np.sum(f.hte_until >= L.base_year, axis=1)
     tb_count = np.sum(f.tech_based, axis=1)
     muni = np.sum(f.platform >= R.MUNICIPAL, axis=1)
-    components0 = np.stack([p["rd_intensity"], hte_count / gdp_m, tb_count / gdp_m, muni / gdp_m], axis=1)
+    # the index measures growth from these; a district starting from none counts as having one
+    components0 = np.stack([np.maximum(p["rd_intensity"], 0.01), np.maximum(hte_count, 1) / gdp_m,
+                            np.maximum(tb_count, 1) / gdp_m, np.maximum(muni, 1) / gdp_m], axis=1)
 
     open_inc = (L.inc_opens <= L.base_year).astype(float)
     tenants = np.round(p["incubator_occupancy"][:, None] * (L.inc_capacity * open_inc)[None, :])
