@@ -94,23 +94,18 @@ def step(b: Block, L: Layout, pol: Policy, year: int, streams: ReplicateStreams,
     d.peers += d.peer_growth
 
     # 2. levers this year (m CNY)
-    budget = {k: float(v[yi]) for k, v in pol.budget.items()}
-    fiscal = pol.levers["fiscal_support"]
-    reward_m = fiscal.hte_reward_cny / 1e6 if budget["fiscal_support"] > 0 else 0.0
-    grant_muni = fiscal.platform_grant_municipal_cny / 1e6 if budget["fiscal_support"] > 0 else 0.0
-    grant_nat = fiscal.platform_grant_national_cny / 1e6 if budget["fiscal_support"] > 0 else 0.0
-    financing = budget["fiscal_support"] * pol.get("fiscal_support", "financing_share")
+    lv = pol.year(yi)
+    budget = lv.budget
+    reward_m, grant_muni, grant_nat, financing = lv.hte_reward, lv.grant_municipal, lv.grant_national, lv.financing
     committed = financing + d.prev_hte_new * reward_m + d.prev_upgrades @ np.array([grant_muni, grant_nat])
     subsidy_pot = np.maximum(0.0, budget["fiscal_support"] - committed)
 
     alive = f.alive.copy()
     hte_now = R.hte_valid(f.hte_until, year)
     employees = f.revenue / c["revenue_per_employee"]
-    scope_all = pol.get("fiscal_support", "subsidy_scope", "tech_based") == "all"
-    subsidised = alive if scope_all else f.tech_based
+    subsidised = alive if lv.subsidy_all_firms else f.tech_based
     eligible_rd = row_total(f.rd_ratio * f.revenue * subsidised)
-    rate = pol.get("fiscal_support", "rd_subsidy_rate") if budget["fiscal_support"] > 0 else 0.0
-    subsidy_rate = R.subsidy_rate_paid(rate, subsidy_pot, eligible_rd)
+    subsidy_rate = R.subsidy_rate_paid(lv.subsidy_rate, subsidy_pot, eligible_rd)
 
     # 3. R&D decisions. The user cost takes four values per replicate (HTE or not, subsidised or
     # not): the rules are evaluated on those, then each firm picks its own (kind = 2 hte + subsidised)
@@ -166,8 +161,7 @@ def step(b: Block, L: Layout, pol: Policy, year: int, streams: ReplicateStreams,
     has_partner = (active & in_use & np.take(active.ravel(), partner)
                    & R.partners_compatible(f.knowledge, k_partner, c["partner_threshold"]))
     agri = alive & (f.sector == AGRI)
-    commissioners = pol.get("agri_st", "commissioners", 0) if budget["agri_st"] > 0 else 0
-    p_served = np.minimum(1.0, commissioners * p["commissioner_reach"] / np.maximum(np.count_nonzero(agri, axis=1), 1))
+    p_served = np.minimum(1.0, lv.commissioners * p["commissioner_reach"] / np.maximum(np.count_nonzero(agri, axis=1), 1))
     served = agri & (u[:, U_AGRI] < p_served[:, None].astype(F32))
 
     # 6. knowledge production
@@ -242,10 +236,10 @@ def step(b: Block, L: Layout, pol: Policy, year: int, streams: ReplicateStreams,
     n_alive_start = np.count_nonzero(alive, axis=1)
     maker_levels = d.maker.sum(axis=1)
     univ_collabs = np.count_nonzero(with_univ, axis=1)
-    funded_projects = budget["university_industry"] * pol.get("university_industry", "project_share") / p["project_cost"]
-    funded_agri = budget["agri_st"] * pol.get("agri_st", "platform_share") / p["agri_platform_cost"]
+    funded_projects = budget["university_industry"] * lv.project_share / p["project_cost"]
+    funded_agri = budget["agri_st"] * lv.agri_platform_share / p["agri_platform_cost"]
     recruit_yield = p["recruit_yield"] * (1 + p["htz_recruit_bonus"] * d.national)
-    if pol.get("tech_recruitment", "enforce_conditions", False):
+    if lv.recruit_conditions:
         recruit_yield = recruit_yield * p["recruit_condition_yield"]
     lam = np.stack([p["startup_rate"] / 1000 * n_alive_start,
                     R.saturating(budget["tech_recruitment"] / p["recruit_cost"] * recruit_yield, p["recruit_pool"]),
@@ -258,7 +252,7 @@ def step(b: Block, L: Layout, pol: Policy, year: int, streams: ReplicateStreams,
 
     # 11. universities, agricultural platforms, the zone
     d.students *= 1.01
-    maker_support = budget["university_industry"] * (1 - pol.get("university_industry", "project_share", 1.0))
+    maker_support = budget["university_industry"] * (1 - lv.project_share)
     below_top = d.maker < R.NATIONAL
     per_space = maker_support / np.maximum(np.count_nonzero(below_top, axis=1), 1)
     p_maker = R.maker_upgrade_probability(p["maker_upgrade_hazard"], p["maker_grant_response"], per_space)
