@@ -20,7 +20,10 @@ from .streams import ReplicateStreams
 
 N_PEERS = 37
 SLOT_GROUP = 128   # agent slots come in groups of this size (see step.row_total)
-N_INIT_UNIFORMS = 13
+# the start state's uniform draws per agent slot, one column per purpose
+(I_SECTOR, I_INDUSTRIAL, I_DIGITAL, I_ABOVE, I_RD, I_ST, I_AGE, I_HIGHTECH, I_KNOWLEDGE, I_HTE, I_RD_LIFT,
+ I_HTE_YEAR, I_BACKLOG, I_ZONE, I_MUNI, I_DISTRICT, I_TECH_BASED) = range(17)
+N_INIT_UNIFORMS = 17
 
 
 @dataclass(frozen=True)
@@ -102,15 +105,15 @@ def initial_block(scenario, layout: Layout, params: dict, streams: ReplicateStre
     inc = alive & ~lead
 
     # sector, industrial and digital flags, location
-    sector = np.minimum(np.searchsorted(L.sector_cdf, u[:, 0], side="right"), len(SECTORS) - 1)
-    industrial = inc & (u[:, 1] < L.industrial_share[sector])
-    digital = inc & (u[:, 2] < L.digital_share[sector])
+    sector = np.minimum(np.searchsorted(L.sector_cdf, u[:, I_SECTOR], side="right"), len(SECTORS) - 1)
+    industrial = inc & (u[:, I_INDUSTRIAL] < L.industrial_share[sector])
+    digital = inc & (u[:, I_DIGITAL] < L.digital_share[sector])
 
     # above-scale industrial firms: exactly the drawn number among incumbents
     lead_rev = np.array([f.revenue_m_cny for f in L.lead])
     lead_ind = np.array([f.industrial for f in L.lead], bool)
     n_lead_above = int(np.sum(lead_ind & (lead_rev >= rules.above_scale_revenue)))
-    above = _top_k(u[:, 3], industrial, p["above_scale_industrial"].astype(np.int64) - n_lead_above)
+    above = _top_k(u[:, I_ABOVE], industrial, p["above_scale_industrial"].astype(np.int64) - n_lead_above)
 
     pop = scenario.population
     thr = rules.above_scale_revenue
@@ -120,7 +123,7 @@ def initial_block(scenario, layout: Layout, params: dict, streams: ReplicateStre
     revenue = np.where(above, rev_above, rev_small)
 
     # R&D propensity, scaled so that firms' R&D matches the drawn R&D intensity
-    has_rd = inc & (u[:, 4] < col(p["firms_with_rd_share"]))
+    has_rd = inc & (u[:, I_RD] < col(p["firms_with_rd_share"]))
     prop = np.where(has_rd, 0.02 * np.exp(0.8 * z[:, 1]), 0.0)
     gdp_m = p["gdp"] * 100.0
     firm_rd_target = p["rd_intensity"] / 100 * gdp_m * p["rd_enterprise_share"]
@@ -135,9 +138,9 @@ def initial_block(scenario, layout: Layout, params: dict, streams: ReplicateStre
 
     prop = rescale(prop, np.zeros_like(inc))
 
-    st_factor = np.exp(col(p["st_factor_sd"]) * np.sqrt(3) * (2 * u[:, 5] - 1))
-    age = np.minimum(40, 1 + np.floor(-np.log1p(-u[:, 6]) * 8))
-    hightech = np.where(has_rd, 0.2 + 0.7 * u[:, 7], 0.0)
+    st_factor = np.exp(col(p["st_factor_sd"]) * np.sqrt(3) * (2 * u[:, I_ST] - 1))
+    age = np.minimum(40, 1 + np.floor(-np.log1p(-u[:, I_AGE]) * 8))
+    hightech = np.where(has_rd, 0.2 + 0.7 * u[:, I_HIGHTECH], 0.0)
     employees = revenue / col(p["revenue_per_employee"])
 
     def staff_of(ratio):
@@ -150,19 +153,19 @@ def initial_block(scenario, layout: Layout, params: dict, streams: ReplicateStre
 
     staff0 = staff_of(prop)
     knowledge = np.where(has_rd, R.innovation_probability(staff0, col(p["knowledge_productivity"]))
-                         / np.maximum(col(p["knowledge_depreciation"]), 1e-3) * (0.5 + u[:, 8]), 0.0)
+                         / np.maximum(col(p["knowledge_depreciation"]), 1e-3) * (0.5 + u[:, I_KNOWLEDGE]), 0.0)
 
     # initial HTEs: the drawn count, chosen among R&D firms by how close they are to the bars
     lead_hte = np.array([f.hte for f in L.lead], bool)
     band = R.hte_rd_threshold(revenue, rules)
-    hte = _top_k(prop / np.maximum(band, 1e-9) + 0.5 * u[:, 9], has_rd & (age >= rules.hte_min_age),
+    hte = _top_k(prop / np.maximum(band, 1e-9) + 0.5 * u[:, I_HTE], has_rd & (age >= rules.hte_min_age),
                  p["hte_count"].astype(np.int64) - int(lead_hte.sum()))
-    prop = np.where(hte, np.maximum(prop, band * (1.05 + 0.2 * u[:, 10])), prop)
-    hightech = np.where(hte, np.maximum(hightech, rules.hte_hightech_revenue_min + 0.3 * u[:, 7]), hightech)
-    knowledge = np.where(hte, np.maximum(knowledge, rules.hte_knowledge_min * (1 + u[:, 8])), knowledge)
+    prop = np.where(hte, np.maximum(prop, band * (1.05 + 0.2 * u[:, I_RD_LIFT])), prop)
+    hightech = np.where(hte, np.maximum(hightech, rules.hte_hightech_revenue_min + 0.3 * u[:, I_HIGHTECH]), hightech)
+    knowledge = np.where(hte, np.maximum(knowledge, rules.hte_knowledge_min * (1 + u[:, I_KNOWLEDGE])), knowledge)
     st_factor = np.where(hte, np.maximum(st_factor, st_factor_for(prop, rules.hte_st_staff_min)), st_factor)
     # certificates granted in the last three years: valid through base, base+1 or base+2
-    hte_until = np.where(hte, L.base_year + np.floor(3 * u[:, 11]), 0).astype(np.int16)
+    hte_until = np.where(hte, L.base_year + np.floor(3 * u[:, I_HTE_YEAR]), 0).astype(np.int16)
 
     # platforms: municipal shares among HTEs and above-scale firms, national count, district ones
     platform = np.zeros((B, N), np.int8)
@@ -172,19 +175,19 @@ def initial_block(scenario, layout: Layout, params: dict, streams: ReplicateStre
     need_hte = np.round(p["platform_share_hte"] * n_hte_total) - int(np.sum(lead_hte & (lead_level >= 2)))
     # agri-food firms come last: their platforms count towards the drawn agri-platform total
     agri = sector == SECTORS.index("agri_food")
-    muni = _top_k(np.log1p(rd_spend) + u[:, 3] - 100 * agri, hte, need_hte.astype(np.int64))
+    muni = _top_k(np.log1p(rd_spend) + u[:, I_MUNI] - 100 * agri, hte, need_hte.astype(np.int64))
     n_above_total = above.sum(axis=1) + n_lead_above
     lead_above_muni = int(np.sum(lead_ind & (lead_rev >= thr) & (lead_level >= 2)))
     need_above = (np.round(p["platform_share_above_scale"] * n_above_total) - lead_above_muni
                   - (muni & above).sum(axis=1))
-    muni |= _top_k(np.log1p(rd_spend) + u[:, 3] - 100 * agri, above & ~hte, need_above.astype(np.int64))
+    muni |= _top_k(np.log1p(rd_spend) + u[:, I_MUNI] - 100 * agri, above & ~hte, need_above.astype(np.int64))
     min_muni = rules.platform_min_rd_municipal * 1.1 / np.maximum(revenue, 1e-9)
     prop = np.where(muni, np.maximum(prop, min_muni), prop)
     platform[muni] = R.MUNICIPAL
     need_nat = p["national_platforms"].astype(np.int64) - int(np.sum(lead_level == R.NATIONAL))
     platform[_top_k(prop * revenue, muni, need_nat)] = R.NATIONAL
     to_district = (has_rd & (platform == 0) & (prop * revenue >= rules.platform_min_rd_district)
-                   & (u[:, 11] < col(p["district_platform_share"])))
+                   & (u[:, I_DISTRICT] < col(p["district_platform_share"])))
     platform[to_district] = R.DISTRICT
 
     # tech-based: every HTE and every firm with a municipal platform, plus the drawn remainder
@@ -193,17 +196,17 @@ def initial_block(scenario, layout: Layout, params: dict, streams: ReplicateStre
     registered = hte | muni
     sme = R.tech_sme_size_ok(employees, revenue, rules)
     n_tb_extra = p["tech_based_count"].astype(np.int64) - registered.sum(axis=1) - int(lead_tb.sum())
-    tb_extra = _top_k(prop / rules.tb_rd_min + u[:, 9], has_rd & ~registered & sme, n_tb_extra)
-    prop = np.where(tb_extra, np.maximum(prop, rules.tb_rd_min * (1.05 + 0.3 * u[:, 10])), prop)
-    knowledge = np.where(tb_extra, np.maximum(knowledge, rules.tb_knowledge_min * (1 + u[:, 8])), knowledge)
+    tb_extra = _top_k(prop / rules.tb_rd_min + u[:, I_TECH_BASED], has_rd & ~registered & sme, n_tb_extra)
+    prop = np.where(tb_extra, np.maximum(prop, rules.tb_rd_min * (1.05 + 0.3 * u[:, I_RD_LIFT])), prop)
+    knowledge = np.where(tb_extra, np.maximum(knowledge, rules.tb_knowledge_min * (1 + u[:, I_KNOWLEDGE])), knowledge)
     st_factor = np.where(tb_extra, np.maximum(st_factor, st_factor_for(prop, rules.tb_st_staff_min)), st_factor)
     prop = rescale(prop, registered | tb_extra)
     tech_based = registered | tb_extra
     # unregistered R&D firms: only the drawn backlog share already holds the IP bar
-    no_ip = has_rd & ~tech_based & (u[:, 12] >= col(p["tb_eligible_backlog"]))
+    no_ip = has_rd & ~tech_based & (u[:, I_BACKLOG] >= col(p["tb_eligible_backlog"]))
     knowledge = np.where(no_ip, np.minimum(knowledge, 0.9 * rules.tb_knowledge_min), knowledge)
 
-    in_zone = industrial & (u[:, 2] < np.where(hte, 1.0, 0.5) * col(p["hte_in_zone_share"]))
+    in_zone = industrial & (u[:, I_ZONE] < np.where(hte, 1.0, 0.5) * col(p["hte_in_zone_share"]))
 
     # named leading firms in the first slots
     origin = np.broadcast_to(np.where(lead, ORIGIN_LEADING, ORIGIN_INCUMBENT), (B, N)).astype(np.int8)
