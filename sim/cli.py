@@ -176,6 +176,26 @@ def _progress_bar(args, desc: str):
     return tqdm(total=0, desc=desc, unit="run", file=sys.stderr, dynamic_ncols=True, leave=False)
 
 
+def _prepare_out(out) -> None:
+    """Make sure --out is a folder we can write to before any work starts (one clear message,
+    not a traceback, and no simulation lost to a typo in a path)."""
+    if out is None:
+        return
+    import os
+    from pathlib import Path
+
+    path = Path(out)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        probe = path / ".innovsim-write-test"
+        probe.write_text("")
+        probe.unlink()
+    except OSError as exc:
+        what = "is a file, not a folder" if path.exists() and not path.is_dir() else (exc.strerror or str(exc))
+        raise UserError(f"--out {out}: cannot write results there ({what}); give a folder you can write to, "
+                        f"for example --out {os.path.join('results', 'run1')}") from None
+
+
 def _workers(args) -> int:
     """--workers, or every core this process may use (results do not depend on it)."""
     if args.workers is not None:
@@ -189,6 +209,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from .scenario.loader import load_scenario
 
     scenario = load_scenario(args.scenario)
+    _prepare_out(args.out)
     if args.engine != "core":
         raise UserError("--engine mesa: the Mesa agent model is not part of this release yet "
                         "(tracked as issue 3); use the default --engine core.")
@@ -221,6 +242,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     from .scenario.loader import load_scenario
 
     a, b = load_scenario(args.a), load_scenario(args.b)
+    _prepare_out(args.out)
     from .goals import compare
     from .report import format_compare
     from .runner import run_scenario

@@ -270,3 +270,16 @@ def test_nonexistent_scenario_is_a_user_error(tmp_path, command):
 def test_nonexistent_scenario_in_compare_is_a_user_error(tmp_path):
     code, out, err = run_cli("compare", BASELINE, tmp_path / "missing.toml", "--runs", "4")
     assert_user_error(code, err, "missing.toml")
+
+
+@pytest.mark.parametrize("make_out", [
+    lambda tmp: tmp / "a_file",                       # an existing file, not a folder
+    lambda tmp: Path("/proc/no_such_dir/results"),    # a place nobody can create a folder
+])
+def test_unusable_out_folder_is_a_user_error(tmp_path, make_out):
+    (tmp_path / "a_file").write_text("x")
+    out = make_out(tmp_path)
+    code, _, err = run_cli("run", BASELINE, "--runs", "4", "--out", out, "--quiet")
+    assert code == 2, err
+    assert "Traceback" not in err and "--out" in err and str(out) in err
+    assert len(err.strip().splitlines()) == 1
