@@ -209,10 +209,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from .scenario.loader import load_scenario
 
     scenario = load_scenario(args.scenario)
-    _prepare_out(args.out)
     if args.engine != "core":
         raise UserError("--engine mesa: the Mesa agent model is not part of this release yet "
                         "(tracked as issue 3); use the default --engine core.")
+    _prepare_out(args.out)
     from .runner import run_scenario, write_outputs
 
     bar = _progress_bar(args, scenario.meta.name)
