@@ -250,6 +250,41 @@ def tech_based_update(registered, eligible, u, register_prob, lapse_prob):
     return (registered & np.logical_not(lapses)) | (np.logical_not(registered) & eligible & (u < register_prob))
 
 
+def entrant_state(recruited, incubated, year, draws, industrial, recruit_median_revenue, entrant_revenue,
+                  entrant_rd_share, min_rd, conditions, recruit_hte_share, st_factor_sd):
+    """The start state of entering firms (array over entrants, or one entrant's scalars).
+
+    ``draws`` holds the entrant's uniforms by purpose: ``revenue`` (a growth-shock quantile),
+    ``rd`` (R&D propensity spread), ``has_rd``, ``st``, ``knowledge``, ``hightech``. A recruited firm
+    (科技招商) is larger, does R&D above the plan's minimum when its conditions are enforced,
+    arrives registered as tech-based with a district platform, and may bring an HTE certificate
+    (certificates move with the firm); an incubated start-up does R&D and has some knowledge;
+    a spontaneous start-up does R&D with probability ``entrant_rd_share``.
+    """
+    shock = growth_shock(draws["revenue"])
+    revenue = np.where(recruited, recruit_median_revenue * np.exp(0.8 * shock), entrant_revenue * np.exp(0.6 * shock))
+    spread = math.sqrt(3) * (2 * draws["rd"] - 1)   # a uniform on the log scale, sd 1
+    base_prop = 0.03 * np.exp(0.5 * spread)
+    has_rd = recruited | incubated | (draws["has_rd"] < entrant_rd_share)
+    propensity = np.where(recruited, np.maximum(base_prop, min_rd * 1.05), np.where(has_rd, base_prop, 0.0))
+    # recruited firms all do R&D, so their has_rd draw decides whether they bring a certificate;
+    # given that (u < q), u / q is again uniform and sets the certificate's remaining years
+    q_hte = recruit_hte_share * (1.0 if conditions else 0.5)
+    brings_hte = recruited & (draws["has_rd"] < q_hte)
+    hte_years_left = np.floor(3 * draws["has_rd"] / np.maximum(q_hte, 1e-12))
+    k, h = draws["knowledge"], draws["hightech"]
+    return {
+        "revenue": revenue, "propensity": propensity, "rd_ratio": propensity,
+        "st_factor": np.exp(st_factor_sd * math.sqrt(3) * (2 * draws["st"] - 1)),
+        "knowledge": np.where(recruited, 2.5 + 2 * k, np.where(incubated, 1 + k, 0.3 * k)),
+        "hightech": np.where(recruited, 0.6 + 0.3 * h, np.where(incubated, 0.2 + 0.5 * h, 0.3 * h)),
+        "in_zone": industrial & (recruited | incubated),
+        "tech_based": recruited & (conditions | brings_hte),
+        "hte_until": np.where(brings_hte, year + hte_years_left, 0),
+        "platform": np.where(recruited & conditions, DISTRICT, NONE),
+    }
+
+
 # ---- growth, exit, platforms ---------------------------------------------------------------
 
 def growth_shock(u):

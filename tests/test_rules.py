@@ -455,7 +455,20 @@ def _vector_cases(rules):
         ("grant_multiplier", R.grant_multiplier, [(0.5, 0.0), (0.5, 2.0)]),
         ("subsidy_rate_paid", R.subsidy_rate_paid, [(0.05, 100.0, 1000.0), (0.05, 10.0, 1000.0), (0.05, 0.0, 0.0)]),
         ("maker_upgrade_probability", R.maker_upgrade_probability, [(0.05, 0.5, 0.0), (0.05, 0.5, 1.0)]),
+        ("entrant_state", _entrant_propensity_and_knowledge,
+         [(True, False, 0.3, 0.7), (False, True, 0.5, 0.2), (False, False, 0.9, 0.9), (False, False, 0.1, 0.4)]),
     ]
+
+
+def _entrant_draws(u_rd, u_has_rd):
+    return {"revenue": 0.5, "rd": u_rd, "has_rd": u_has_rd, "st": 0.5, "knowledge": 0.5, "hightech": 0.5}
+
+
+def _entrant_propensity_and_knowledge(recruited, incubated, u_rd, u_has_rd):
+    """entrant_state reduced to one number per entrant, for the scalar/array agreement test."""
+    state = R.entrant_state(recruited, incubated, 2024, _entrant_draws(u_rd, u_has_rd), True, 50.0, 1.5,
+                            0.5, 0.03, True, 0.4, 0.4)
+    return state["propensity"] * 1000 + state["knowledge"] + state["hte_until"]
 
 
 def _baseline_rules() -> R.RuleSet:
@@ -513,3 +526,16 @@ def test_growth_shock_is_a_finite_unit_variance_laplace():
     assert np.all(np.isfinite(z)) and np.isfinite(R.growth_shock(np.float32(0.0)))
     assert abs(float(z.mean())) < 1e-3 and abs(float(z.var()) - 1) < 0.01
     assert abs(float(np.median(np.abs(z))) - np.log(2) / np.sqrt(2)) < 1e-3   # Laplace: median |z| = b ln 2
+
+
+def test_entrant_state_by_kind():
+    draws = _entrant_draws(0.5, 0.2)     # has_rd draw 0.2: below the 0.4 certificate share
+    rec = R.entrant_state(True, False, 2024, draws, True, 50.0, 1.5, 0.5, 0.03, True, 0.4, 0.4)
+    assert rec["tech_based"] and rec["platform"] == R.DISTRICT and rec["in_zone"]
+    assert rec["propensity"] >= 0.03 * 1.05                       # the plan's minimum R&D intensity
+    assert rec["hte_until"] == 2024 + np.floor(3 * 0.2 / 0.4)     # brings a certificate
+    inc = R.entrant_state(False, True, 2024, draws, False, 50.0, 1.5, 0.5, 0.03, True, 0.4, 0.4)
+    assert not inc["tech_based"] and inc["platform"] == R.NONE and inc["propensity"] > 0
+    assert inc["hte_until"] == 0 and 1 <= inc["knowledge"] <= 2
+    spont = R.entrant_state(False, False, 2024, _entrant_draws(0.5, 0.9), False, 50.0, 1.5, 0.5, 0.03, True, 0.4, 0.4)
+    assert spont["propensity"] == 0                                # draw 0.9 above the 0.5 R&D share

@@ -348,7 +348,6 @@ def _enter(f, L: Layout, pol: Policy, p, u, year, free, n_recruited, incubated, 
     incubated_ = ~recruited & (r <= (n_recruited + n_incubated)[bi])
     draws = u[bi, :, si].astype(np.float64)         # the slots' unused draws of the year, (entrants, 9)
     uu = lambda k: draws[:, k]  # noqa: E731
-    zz = R.growth_shock(draws[:, U_GROWTH])
 
     # sector: recruitment mix, incubators' sectors, or the population mix
     rec = pol.levers["tech_recruitment"]
@@ -363,33 +362,18 @@ def _enter(f, L: Layout, pol: Policy, p, u, year, free, n_recruited, incubated, 
     industrial = uu(U_COLLAB) < L.industrial_share[sector]
     digital = uu(U_PARTNER) < L.digital_share[sector]
 
-    rec_median = rec.median_revenue_m_cny if rec is not None else 50.0
-    revenue = np.where(recruited, rec_median * np.exp(0.8 * zz), p["entrant_revenue"][bi] * np.exp(0.6 * zz))
-    spread = np.sqrt(3) * (2 * uu(U_CERT) - 1)   # a uniform on the log scale, sd 1
-    base_prop = 0.03 * np.exp(0.5 * spread)
-    min_rd = rec.min_rd_intensity_pct / 100 if rec is not None and rec.enforce_conditions else 0.0
-    has_rd = recruited | incubated_ | (uu(U_TECH_BASED) < p["entrant_rd_share"][bi])
-    prop = np.where(recruited, np.maximum(base_prop, min_rd * 1.05), np.where(has_rd, base_prop, 0.0))
     enforce = rec is not None and rec.enforce_conditions
-    # recruited firms all do R&D, so their has_rd draw decides whether they bring a certificate;
-    # given that (u < q), u / q is again uniform and sets the certificate's remaining years
-    q_hte = p["recruit_hte_share"][bi] * (1.0 if enforce else 0.5)
-    brings_hte = recruited & (uu(U_TECH_BASED) < q_hte)
-    hte_years_left = np.floor(3 * uu(U_TECH_BASED) / np.maximum(q_hte, 1e-12))
-
+    state = R.entrant_state(
+        recruited, incubated_, year,
+        {"revenue": uu(U_GROWTH), "rd": uu(U_CERT), "has_rd": uu(U_TECH_BASED), "st": uu(U_PLATFORM),
+         "knowledge": uu(U_EXIT), "hightech": uu(U_AGRI)},
+        industrial, rec.median_revenue_m_cny if rec is not None else 50.0, p["entrant_revenue"][bi],
+        p["entrant_rd_share"][bi], rec.min_rd_intensity_pct / 100 if enforce else 0.0, enforce,
+        p["recruit_hte_share"][bi], p["st_factor_sd"][bi])
     flat = bi * f.alive.shape[1] + si               # scatter through flat indices (faster than pairs)
-    values = {
-        "alive": True, "sector": sector, "industrial": industrial, "digital": digital,
-        "in_zone": industrial & (recruited | incubated_), "revenue": revenue, "propensity": prop,
-        "rd_ratio": prop, "st_factor": np.exp(p["st_factor_sd"][bi] * np.sqrt(3) * (2 * uu(U_PLATFORM) - 1)),
-        "knowledge": np.where(recruited, 2.5 + 2 * uu(U_EXIT), np.where(incubated_, 1 + uu(U_EXIT), 0.3 * uu(U_EXIT))),
-        "hightech": np.where(recruited, 0.6 + 0.3 * uu(U_AGRI),
-                             np.where(incubated_, 0.2 + 0.5 * uu(U_AGRI), 0.3 * uu(U_AGRI))),
-        "age": 0, "tech_based": recruited & (enforce | brings_hte),
-        "hte_until": np.where(brings_hte, year + hte_years_left, 0),
-        "platform": np.where(recruited & enforce, R.DISTRICT, R.NONE),
-        "origin": np.where(recruited, ORIGIN_RECRUITED, np.where(incubated_, ORIGIN_INCUBATED, ORIGIN_SPONTANEOUS)),
-    }
+    values = {"alive": True, "sector": sector, "industrial": industrial, "digital": digital, "age": 0,
+              "origin": np.where(recruited, ORIGIN_RECRUITED, np.where(incubated_, ORIGIN_INCUBATED, ORIGIN_SPONTANEOUS)),
+              **state}
     for name, v in values.items():
         np.put(getattr(f, name), flat, v)
     return dropped
