@@ -173,6 +173,7 @@ def _progress_bar(args, desc: str):
     if getattr(args, "quiet", False):
         return None
     from tqdm import tqdm
+    tqdm.monitor_interval = 0   # no monitor thread: the worker processes are forked from this one
     return tqdm(total=0, desc=desc, unit="run", file=sys.stderr, dynamic_ncols=True, leave=False)
 
 
