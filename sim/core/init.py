@@ -37,7 +37,6 @@ class Layout:
     industrial_share: np.ndarray
     digital_share: np.ndarray
     lead: list
-    univ_staff: np.ndarray
     univ_capacity: np.ndarray
     univ_students: np.ndarray
     univ_maker: np.ndarray
@@ -67,7 +66,6 @@ def build_layout(scenario) -> Layout:
         industrial_share=np.array([pop.industrial_share.get(s, 0.0) for s in SECTORS]),
         digital_share=np.array([pop.digital_share.get(s, 0.0) for s in SECTORS]),
         lead=list(ag.leading_firms),
-        univ_staff=np.array([u.research_staff for u in ag.universities], float),
         univ_capacity=np.array([u.collab_capacity for u in ag.universities], float),
         univ_students=np.array([u.students for u in ag.universities], float),
         univ_maker=np.array([PLATFORM_LEVELS.index(u.maker_space) for u in ag.universities], np.int8),
@@ -240,7 +238,8 @@ def initial_block(scenario, layout: Layout, params: dict, streams: ReplicateStre
     )
     firms.zero(~alive)
     district = _initial_district(p, L, firms, streams)
-    return Block(firms=firms, district=district, params=params)
+    params32 = {k: v.astype(F32)[:, None] for k, v in params.items()}
+    return Block(firms=firms, district=district, params=params, params32=params32)
 
 
 def _initial_district(p, L: Layout, f: Firms, streams: ReplicateStreams) -> District:

@@ -92,11 +92,4 @@ class Block:
     firms: Firms
     district: District
     params: dict[str, np.ndarray]
-
-    @property
-    def size(self) -> int:
-        return self.firms.alive.shape[0]
-
-    @property
-    def capacity(self) -> int:
-        return self.firms.alive.shape[1]
+    params32: dict[str, np.ndarray]   # the same as float32 (block, 1) columns, for the firm arrays

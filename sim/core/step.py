@@ -74,7 +74,7 @@ def step(b: Block, L: Layout, pol: Policy, year: int, streams: ReplicateStreams,
     full, d, p, rules = b.firms, b.district, b.params, L.rules
     B, N = full.alive.shape
     yi = year - L.base_year - 1
-    c = {k: v.astype(F32)[:, None] for k, v in p.items()}   # per-replicate parameters as (block, 1)
+    c = b.params32                                           # per-replicate parameters as (block, 1)
 
     # all of this year's random numbers, in a fixed order per replicate (drawn for every slot,
     # so a replicate's stream does not depend on the block it runs in)
@@ -85,7 +85,7 @@ def step(b: Block, L: Layout, pol: Policy, year: int, streams: ReplicateStreams,
     u = buf.u[:, :, :M]
     free_at_start = ~full.alive
     z_macro = streams.normal(np.empty((B, 2)))
-    u_small = streams.uniform(np.empty((B, 1 + len(L.univ_staff))))
+    u_small = streams.uniform(np.empty((B, 1 + len(L.univ_capacity))))
 
     # 1. exogenous environment
     growth = (p["gdp_growth"] + p["gdp_growth_sd"] * z_macro[:, 0]) / 100

@@ -124,7 +124,7 @@ def _parent_of(data: dict, name: str, source: str | None) -> str | None:
 def _load_layers(path: Path, name: str, source: str | None, chain: list[tuple[Path, str]]) -> Layers:
     """The file and its ancestors through ``extends``, child first; cycles and gaps are errors."""
     key = path.resolve()
-    for seen, seen_name in chain:
+    for seen, _ in chain:
         if seen == key:
             cycle = " -> ".join([n for _, n in chain] + [name])
             raise ScenarioError(f"'extends' goes round in a circle: {cycle}", file=chain[-1][1],
