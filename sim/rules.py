@@ -190,6 +190,19 @@ def partner_similarity(k_i, k_j):
     return np.where(hi > 0, np.minimum(k_i, k_j) / np.where(hi > 0, hi, 1.0), 0.0)
 
 
+def capacity_share(capacity, demand):
+    """Share of the firms seeking a partner that a capacity (institute, university, commissioner
+    places) can take this year: capacity / demand, at most 1."""
+    return np.minimum(1.0, capacity / np.maximum(demand, 1.0))
+
+
+def university_collab_threshold(p_institute, propensity, university_share):
+    """A firm draws one uniform u: it works with an institute if u < ``p_institute``, else with a
+    university if u is below this threshold. Firms seek a partner with ``propensity``; those the
+    sector's institutes cannot take try a university, which takes a ``university_share`` of them."""
+    return p_institute + propensity * (1 - p_institute / np.maximum(propensity, 1e-9)) * university_share
+
+
 def partners_compatible(k_i, k_j, threshold):
     """Two firms partner if their knowledge similarity reaches the threshold (written without a
     division: min >= threshold * max, and some knowledge on one side)."""

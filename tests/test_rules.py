@@ -455,6 +455,8 @@ def _vector_cases(rules):
         ("grant_multiplier", R.grant_multiplier, [(0.5, 0.0), (0.5, 2.0)]),
         ("subsidy_rate_paid", R.subsidy_rate_paid, [(0.05, 100.0, 1000.0), (0.05, 10.0, 1000.0), (0.05, 0.0, 0.0)]),
         ("maker_upgrade_probability", R.maker_upgrade_probability, [(0.05, 0.5, 0.0), (0.05, 0.5, 1.0)]),
+        ("capacity_share", R.capacity_share, [(30.0, 100.0), (30.0, 10.0), (5.0, 0.0)]),
+        ("university_collab_threshold", R.university_collab_threshold, [(0.1, 0.3, 0.5), (0.3, 0.3, 1.0), (0.0, 0.3, 0.2)]),
         ("entrant_state", _entrant_propensity_and_knowledge,
          [(True, False, 0.3, 0.7), (False, True, 0.5, 0.2), (False, False, 0.9, 0.9), (False, False, 0.1, 0.4)]),
     ]

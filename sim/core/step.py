@@ -147,10 +147,10 @@ def step(b: Block, L: Layout, pol: Policy, year: int, streams: ReplicateStreams,
     cap_sector = np.zeros((B, N_SECTORS))
     np.add.at(cap_sector, (slice(None), L.inst_sector), inst_cap[None, :] * (1 + extra[:, None]))
     cp = p["collab_propensity"][:, None]
-    a_inst = np.minimum(1.0, cap_sector / np.maximum(cp * n_rd, 1.0))
-    a_univ = np.minimum(1.0, L.univ_capacity.sum() / np.maximum(p["collab_propensity"] * n_rd.sum(axis=1), 1.0))
+    a_inst = R.capacity_share(cap_sector, cp * n_rd)
+    a_univ = R.capacity_share(L.univ_capacity.sum(), p["collab_propensity"] * n_rd.sum(axis=1))
     p_inst = np.take((cp * a_inst).astype(F32).ravel(), sector_key)
-    p_univ = p_inst + c["collab_propensity"] * (1 - p_inst / c["collab_propensity"].clip(1e-9)) * a_univ[:, None].astype(F32)
+    p_univ = R.university_collab_threshold(p_inst, c["collab_propensity"], a_univ[:, None].astype(F32))
     with_inst = active & (u[:, U_COLLAB] < p_inst)
     with_univ = active & ~with_inst & (u[:, U_COLLAB] < p_univ)
 
@@ -161,7 +161,7 @@ def step(b: Block, L: Layout, pol: Policy, year: int, streams: ReplicateStreams,
     has_partner = (active & in_use & np.take(active.ravel(), partner)
                    & R.partners_compatible(f.knowledge, k_partner, c["partner_threshold"]))
     agri = alive & (f.sector == AGRI)
-    p_served = np.minimum(1.0, lv.commissioners * p["commissioner_reach"] / np.maximum(np.count_nonzero(agri, axis=1), 1))
+    p_served = R.capacity_share(lv.commissioners * p["commissioner_reach"], np.count_nonzero(agri, axis=1))
     served = agri & (u[:, U_AGRI] < p_served[:, None].astype(F32))
 
     # 6. knowledge production
