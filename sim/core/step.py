@@ -21,6 +21,7 @@ import numpy as np
 
 from .. import rules as R
 from ..scenario.schema import SECTORS
+from . import district as D
 from .init import SLOT_GROUP, Layout
 from .policy import Policy
 from .state import (F32, N_FIRM_UNIFORMS, ORIGIN_INCUBATED, ORIGIN_RECRUITED, ORIGIN_SPONTANEOUS, U_AGRI,
@@ -88,17 +89,12 @@ def step(b: Block, L: Layout, pol: Policy, year: int, streams: ReplicateStreams,
     u_small = streams.uniform(np.empty((B, 1 + len(L.univ_capacity))))
 
     # 1. exogenous environment
-    growth = (p["gdp_growth"] + p["gdp_growth_sd"] * z_macro[:, 0]) / 100
-    d.gdp *= 1 + growth
-    d.cq_rd += p["cq_rd_trend"] + p["cq_rd_sd"] * z_macro[:, 1]
-    d.peers += d.peer_growth
+    growth = D.environment(d, p, z_macro)
 
     # 2. levers this year (m CNY)
     lv = pol.year(yi)
-    budget = lv.budget
-    reward_m, grant_muni, grant_nat, financing = lv.hte_reward, lv.grant_municipal, lv.grant_national, lv.financing
-    committed = financing + d.prev_hte_new * reward_m + d.prev_upgrades @ np.array([grant_muni, grant_nat])
-    subsidy_pot = np.maximum(0.0, budget["fiscal_support"] - committed)
+    reward_m, grant_muni, grant_nat = lv.hte_reward, lv.grant_municipal, lv.grant_national
+    subsidy_pot = D.subsidy_pot(d, lv)
 
     alive = f.alive.copy()
     hte_now = R.hte_valid(f.hte_until, year)
@@ -113,7 +109,7 @@ def step(b: Block, L: Layout, pol: Policy, year: int, streams: ReplicateStreams,
     sub_kind = np.array([0.0, 1.0, 0.0, 1.0])
     uc = R.rd_user_cost(subsidy_rate[:, None] * sub_kind, hte_kind, rules)
     uc_ref = R.rd_user_cost(0.0, hte_kind, rules, superdeduction=rules.superdeduction_extra_base)
-    ip_mult = 1 + p["ip_rd_response"] * budget["ip_protection"] / 100
+    ip_mult = D.ip_multiplier(p, lv)
     response = R.rd_target_ratio(1.0, uc, uc_ref, p["rd_cost_elasticity"][:, None], ip_mult[:, None]).astype(F32)
     target = f.propensity * pick4(response, hte_now, subsidised)
     band = R.hte_rd_threshold(f.revenue, rules)
@@ -123,33 +119,17 @@ def step(b: Block, L: Layout, pol: Policy, year: int, streams: ReplicateStreams,
     staff_wanted = R.rd_staff(desired_rd, c["rd_labour_share"], c["rd_wage"])
 
     # 4. talent market: graduates, the talent plan, and the R&D labour pool
-    graduates = np.sum(d.students, axis=1) / 4
-    new_talents = R.saturating(budget["talent_plan"] * p["talent_uptake"] / p["talent_cost"], p["talent_pool"])
-    leaving = d.talents * p["talent_attrition"]
-    d.talents = d.talents - leaving + new_talents
-    d.labour_supply = (d.labour_supply * (1 + p["rd_labour_growth"] / 100)
-                       + graduates * p["graduate_retention"] * p["graduate_rd_share"] + new_talents - leaving)
     demand = row_total(staff_wanted)
-    tf = R.talent_factor(d.labour_supply, demand)
-    # a shortage draws R&D staff from elsewhere in Chongqing, closing part of the gap next year
-    d.labour_supply += p["labour_migration"] * np.maximum(0.0, demand - d.labour_supply)
+    tf = D.talent_market(d, p, lv, demand)
     staff = staff_wanted * tf[:, None].astype(F32)
     rd_spend = desired_rd * (1 - c["rd_labour_share"] * (1 - tf[:, None].astype(F32)))
-    talent_mult = 1 + p["talent_boost"] * d.talents / np.maximum(row_total(staff) / 100, 1.0)
+    talent_mult = D.talent_multiplier(d, p, row_total(staff))
 
     # 5. collaboration, from start-of-year knowledge
     active = alive & (staff > 0)
     sector_key = f.sector + buf.row_key               # (replicate, sector) as one flat index
-    n_rd = _by_sector(active, sector_key)
-    open_inst = L.inst_opens <= year
-    inst_cap = L.inst_capacity * open_inst
-    extra = budget["institute_support"] / p["institute_capacity_cost"] / max(inst_cap.sum(), 1.0)
-    cap_sector = np.zeros((B, N_SECTORS))
-    np.add.at(cap_sector, (slice(None), L.inst_sector), inst_cap[None, :] * (1 + extra[:, None]))
-    cp = p["collab_propensity"][:, None]
-    a_inst = R.capacity_share(cap_sector, cp * n_rd)
-    a_univ = R.capacity_share(L.univ_capacity.sum(), p["collab_propensity"] * n_rd.sum(axis=1))
-    p_inst = np.take((cp * a_inst).astype(F32).ravel(), sector_key)
+    a_inst, a_univ = D.collaboration_shares(L, p, lv, year, _by_sector(active, sector_key))
+    p_inst = np.take((p["collab_propensity"][:, None] * a_inst).astype(F32).ravel(), sector_key)
     p_univ = R.university_collab_threshold(p_inst, c["collab_propensity"], a_univ[:, None].astype(F32))
     with_inst = active & (u[:, U_COLLAB] < p_inst)
     with_univ = active & ~with_inst & (u[:, U_COLLAB] < p_univ)
@@ -161,7 +141,7 @@ def step(b: Block, L: Layout, pol: Policy, year: int, streams: ReplicateStreams,
     has_partner = (active & in_use & np.take(active.ravel(), partner)
                    & R.partners_compatible(f.knowledge, k_partner, c["partner_threshold"]))
     agri = alive & (f.sector == AGRI)
-    p_served = R.capacity_share(lv.commissioners * p["commissioner_reach"], np.count_nonzero(agri, axis=1))
+    p_served = D.commissioner_share(p, lv, np.count_nonzero(agri, axis=1))
     served = agri & (u[:, U_AGRI] < p_served[:, None].astype(F32))
 
     # 6. knowledge production
@@ -212,7 +192,7 @@ def step(b: Block, L: Layout, pol: Policy, year: int, streams: ReplicateStreams,
     # 9. growth and exit
     revenue = R.revenue_after_growth(f.revenue, growth[:, None].astype(F32), c["innovation_revenue_premium"], success,
                                      c["revenue_growth_sd"], R.growth_shock(u[:, U_GROWTH]))
-    relief = np.minimum(0.9, p["financing_exit_response"] * financing / 100)
+    relief = D.financing_relief(p, lv)
     # exit odds take four values per replicate (young or not, tech-based or not), as above
     young_kind, tech_kind = np.array([0.0, 0.0, 10.0, 10.0]), np.array([False, True, False, True])
     exit_kind = R.exit_probability(p["exit_rate"][:, None], young_kind, tech_kind, p["young_exit_multiplier"][:, None],
@@ -233,100 +213,24 @@ def step(b: Block, L: Layout, pol: Policy, year: int, streams: ReplicateStreams,
     f.zero(exits)
 
     # 10. entry: incubator chain, recruitment, spontaneous start-ups
-    n_alive_start = np.count_nonzero(alive, axis=1)
-    maker_levels = d.maker.sum(axis=1)
     univ_collabs = np.count_nonzero(with_univ, axis=1)
-    funded_projects = budget["university_industry"] * lv.project_share / p["project_cost"]
-    funded_agri = budget["agri_st"] * lv.agri_platform_share / p["agri_platform_cost"]
-    recruit_yield = p["recruit_yield"] * (1 + p["htz_recruit_bonus"] * d.national)
-    if lv.recruit_conditions:
-        recruit_yield = recruit_yield * p["recruit_condition_yield"]
-    lam = np.stack([p["startup_rate"] / 1000 * n_alive_start,
-                    R.saturating(budget["tech_recruitment"] / p["recruit_cost"] * recruit_yield, p["recruit_pool"]),
-                    p["spinoff_rate"] * maker_levels,
-                    p["project_rate"] + p["collab_project_rate"] * univ_collabs + funded_projects,
-                    p["agri_platform_rate"] + funded_agri], axis=1)
+    lam = D.entry_means(d, p, lv, np.count_nonzero(alive, axis=1), univ_collabs)
     n_startups, n_recruited, n_spinoffs, n_projects, n_agri_new = streams.poisson(lam).T
-    incubated, inc_sector_w, n_direct = _incubator_chain(d, L, p, year, budget, streams, n_startups, n_spinoffs)
+    incubated, inc_sector_w, n_direct = D.incubator_chain(d, L, p, year, lv, streams, n_startups, n_spinoffs)
     dropped = _enter(full, L, pol, p, buf.u, year, free_at_start, n_recruited, incubated, inc_sector_w, n_direct)
 
     # 11. universities, agricultural platforms, the zone
-    d.students *= 1.01
-    maker_support = budget["university_industry"] * (1 - lv.project_share)
-    below_top = d.maker < R.NATIONAL
-    per_space = maker_support / np.maximum(np.count_nonzero(below_top, axis=1), 1)
-    p_maker = R.maker_upgrade_probability(p["maker_upgrade_hazard"], p["maker_grant_response"], per_space)
-    d.maker += below_top & (u_small[:, 1:] < p_maker[:, None])
-    d.projects += n_projects
-    d.agri_standalone += n_agri_new
     zone_hte = np.count_nonzero(full.alive & full.in_zone & R.hte_valid(full.hte_until, year), axis=1)
-    push = 1 + p["htz_push_response"] * budget["htz_upgrade"] / 100
-    hazard = R.htz_hazard(zone_hte, p["htz_hte_requirement"], p["htz_hazard_ready"], push)
-    d.national |= u_small[:, 0] < hazard
-
-    d.prev_hte_new, d.prev_upgrades = first_grants.astype(float), upgrades
-    d.nonfirm_rd *= 1 + p["nonfirm_rd_growth"] / 100
-    firm_rd = row_total(rd_spend)
-    lever_rd = budget["institute_support"] + funded_projects * p["project_cost"]
-    d.other_digital *= 1 + p["other_digital_growth"] / 100
-    fiscal_spent = np.minimum(budget["fiscal_support"],
-                              financing + subsidy_rate * eligible_rd + first_grants * reward_m
-                              + upgrades @ np.array([grant_muni, grant_nat]))
-    spend = fiscal_spent + sum(v for k, v in budget.items() if k != "fiscal_support")
+    D.universities_and_zone(d, p, lv, u_small, n_projects, n_agri_new, zone_hte)
+    books = D.close_year(d, p, lv, first_grants, upgrades, subsidy_rate, eligible_rd, row_total(rd_spend))
     extras = {
-        "rd_spending": (firm_rd + d.nonfirm_rd + lever_rd) / 100,
-        "hte_new": np.count_nonzero(granted, axis=1), "hte_in_zone": zone_hte,
+        **books, "hte_new": np.count_nonzero(granted, axis=1), "hte_in_zone": zone_hte,
         "entrants": n_recruited + incubated.sum(axis=1) + n_direct - dropped,
         "recruited": n_recruited, "incubated": incubated.sum(axis=1), "exits": np.count_nonzero(exits, axis=1),
         "collaborations": np.count_nonzero(with_inst, axis=1) + univ_collabs, "talent_factor": tf,
-        "lever_spend": spend / 100, "entrants_dropped": dropped,
+        "entrants_dropped": dropped,
     }
     return measure(b, L, year, extras, width=used_width(full.alive))
-
-
-def _incubator_chain(d, L: Layout, p, year, budget, streams, n_startups, n_spinoffs):
-    """Tenants graduate, fail or move up the incubator -> accelerator/park chain; start-ups and
-    university spin-offs fill free incubator places. Returns the graduates entering the firm
-    population per incubator (block, C), their sector weights (block, sectors), and the start-ups
-    that enter directly."""
-    B, C = d.tenants.shape
-    is_open = L.inc_opens <= year
-    extra_slots = budget["incubation"] / p["incubator_slot_cost"]
-    base_cap = L.inc_capacity * is_open
-    capacity = np.floor(base_cap[None, :] * (1 + extra_slots[:, None] / max(base_cap.sum(), 1.0)))
-    grads = streams.binomial(d.tenants, np.broadcast_to(p["incubator_graduation_rate"][:, None], (B, C)))
-    fails = streams.binomial(d.tenants - grads, np.broadcast_to(p["incubator_failure_rate"][:, None], (B, C)))
-    d.tenants = d.tenants - grads - fails
-
-    # incubator-stage graduates move into accelerators/parks with room, else enter the population
-    upper = L.inc_stage > 0
-    movers = grads[:, ~upper].sum(axis=1)
-    entering = grads * upper  # graduates of accelerators and parks enter the population
-    for j in np.flatnonzero(upper):
-        room = np.maximum(capacity[:, j] - d.tenants[:, j], 0)
-        take = np.minimum(room, movers)
-        d.tenants[:, j] += take
-        movers = movers - take
-    share_inc = grads[:, ~upper] / np.maximum(grads[:, ~upper].sum(axis=1, keepdims=True), 1)
-    entering = entering.astype(float)
-    entering[:, ~upper] = np.round(share_inc * movers[:, None])
-
-    # start-ups and spin-offs seek incubator places
-    seekers = np.round(n_startups * p["incubator_intake"]) + n_spinoffs
-    for j in np.flatnonzero(~upper):
-        room = np.maximum(capacity[:, j] - d.tenants[:, j], 0)
-        take = np.minimum(room, seekers)
-        d.tenants[:, j] += take
-        seekers = seekers - take
-    direct = n_startups - np.round(n_startups * p["incubator_intake"])
-
-    weights = np.zeros((B, N_SECTORS))
-    for j in range(C):
-        if L.inc_sector[j] >= 0:
-            weights[:, L.inc_sector[j]] += entering[:, j]
-        else:
-            weights += entering[:, j:j + 1] * np.diff(L.sector_cdf, prepend=0.0)[None, :]
-    return entering, weights, direct
 
 
 def _enter(f, L: Layout, pol: Policy, p, u, year, free, n_recruited, incubated, inc_weights, n_direct):
@@ -379,57 +283,27 @@ def _enter(f, L: Layout, pol: Policy, p, u, year, free, n_recruited, incubated, 
     return dropped
 
 
-def measure(b: Block, L: Layout, year: int, extras: dict | None = None, width: int | None = None) -> dict:
-    """The indicators of ``sim.indicators`` for every replicate of the block, at the end of ``year``
-    (computed on the first ``width`` slots, which must hold every living firm)."""
-    f, d, p, rules = b.firms, b.district, b.params, L.rules
-    if width is not None:
-        f = f.prefix(width)
-    alive = f.alive.copy()
+def firm_counts(f, year: int, rules) -> dict:
+    """What the indicators need of the firms (``district.FIRM_COUNTS``), per replicate."""
+    alive = f.alive
     hte = alive & R.hte_valid(f.hte_until, year)
     above = alive & R.above_scale(f.industrial, f.revenue, rules)
     muni = f.platform >= R.MUNICIPAL
-    n_hte, n_above = np.count_nonzero(hte, axis=1), np.count_nonzero(above, axis=1)
-    n_tb = np.count_nonzero(f.tech_based, axis=1)
-    firm_rd = row_total(f.rd_lag1)   # this year's R&D spending
-    extras = dict(extras or {})
-    rd_spending = extras.pop("rd_spending", (firm_rd + d.nonfirm_rd) / 100)
-    rd_intensity = rd_spending * 100 / d.gdp * 100
-    digital_rev = row_total(f.revenue * f.digital)
-    digital_share = (d.digital_va_ratio * digital_rev + d.other_digital) / d.gdp * 100
-    n_muni = np.count_nonzero(muni, axis=1)
-    agri_firm_platforms = np.count_nonzero(alive & (f.sector == AGRI) & (f.platform >= R.MUNICIPAL), axis=1)
-
-    # composite innovation index: equal-weight log change of four components since the base year
-    comps = np.stack([rd_intensity, n_hte / d.gdp, n_tb / d.gdp, n_muni / d.gdp], axis=1)
-    index = d.index0 + np.mean(np.log(np.maximum(comps, 1e-12) / d.components0), axis=1) + 0.05 * d.national
-    rank = 1 + np.count_nonzero(d.peers > index[:, None], axis=1)
-
-    out = {
-        "national_htz": d.national.astype(float),
-        "rd_intensity": rd_intensity,
-        "cq_rd_intensity": d.cq_rd.copy(),
-        "hte_count": n_hte,
-        "tech_based_count": n_tb,
-        "digital_core_share": digital_share,
-        "platform_share_above_scale": np.count_nonzero(above & muni, axis=1) / np.maximum(n_above, 1),
-        "platform_share_hte": np.count_nonzero(hte & muni, axis=1) / np.maximum(n_hte, 1),
-        "national_platforms": np.count_nonzero(f.platform == R.NATIONAL, axis=1),
-        "agri_platforms": d.agri_standalone + agri_firm_platforms,
-        "maker_spaces": np.count_nonzero(d.maker >= R.MUNICIPAL, axis=1),
-        "university_projects": d.projects.copy(),
-        "innovation_rank": rank,
-        "first_tier_cutoff": p["first_tier_size"].copy(),
-        "gdp": d.gdp / 100,
-        "rd_spending": rd_spending,
-        "firms": np.count_nonzero(alive, axis=1),
-        "above_scale": n_above,
-        "high_level_talents": d.talents.copy(),
+    return {
+        "firms": np.count_nonzero(alive, axis=1), "hte": np.count_nonzero(hte, axis=1),
+        "above_scale": np.count_nonzero(above, axis=1), "tech_based": np.count_nonzero(f.tech_based, axis=1),
+        "municipal": np.count_nonzero(muni, axis=1), "national_platforms": np.count_nonzero(f.platform == R.NATIONAL, axis=1),
+        "above_scale_municipal": np.count_nonzero(above & muni, axis=1),
+        "hte_municipal": np.count_nonzero(hte & muni, axis=1),
+        "agri_municipal": np.count_nonzero(alive & (f.sector == AGRI) & muni, axis=1),
+        "hte_in_zone": np.count_nonzero(hte & f.in_zone, axis=1),
+        "firm_rd": row_total(f.rd_lag1),   # this year's R&D spending
+        "digital_revenue": row_total(f.revenue * f.digital),
     }
-    defaults = {"hte_new": 0, "hte_in_zone": np.count_nonzero(hte & f.in_zone, axis=1), "entrants": 0, "recruited": 0,
-                "incubated": 0, "exits": 0, "collaborations": 0, "talent_factor": 1.0, "lever_spend": 0.0,
-                "entrants_dropped": 0}
-    for k, v in defaults.items():
-        out[k] = extras.get(k, v)
-    B = alive.shape[0]
-    return {k: np.broadcast_to(np.asarray(v, dtype=np.float64), (B,)).copy() for k, v in out.items()}
+
+
+def measure(b: Block, L: Layout, year: int, extras: dict | None = None, width: int | None = None) -> dict:
+    """The indicators of ``sim.indicators`` for every replicate of the block, at the end of ``year``
+    (computed on the first ``width`` slots, which must hold every living firm)."""
+    f = b.firms if width is None else b.firms.prefix(width)
+    return D.indicators(firm_counts(f, year, L.rules), b.district, b.params, extras)

@@ -1,0 +1,240 @@
+"""The district-level part of a simulated year, shared by both engines.
+
+Everything here works on a ``District`` whose arrays are shaped (replicates,) or (replicates, k):
+the vectorized core passes a block of replicates, the Mesa model (``sim.abm``) its one replicate
+as a block of one. Firm-level decisions are not here: the core makes them on (replicates, firms)
+arrays in ``step.py``, the Mesa agents one firm at a time in ``sim/abm/agents.py``, both calling
+``sim.rules``. What the firms add up to (R&D staff wanted, active firms by sector, ...) comes in
+as arguments, so the two engines run this code on the same footing.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import rules as R
+from ..scenario.schema import SECTORS
+from .init import Layout
+from .state import District
+
+N_SECTORS = len(SECTORS)
+AGRI = SECTORS.index("agri_food")
+
+
+def environment(d: District, p: dict, z_macro: np.ndarray) -> np.ndarray:
+    """Step 1: GDP, Chongqing's R&D intensity and the peers' index move on; returns this year's
+    real GDP growth (a fraction). ``z_macro`` holds two standard normals per replicate."""
+    growth = (p["gdp_growth"] + p["gdp_growth_sd"] * z_macro[:, 0]) / 100
+    d.gdp *= 1 + growth
+    d.cq_rd += p["cq_rd_trend"] + p["cq_rd_sd"] * z_macro[:, 1]
+    d.peers += d.peer_growth
+    return growth
+
+
+def subsidy_pot(d: District, lv) -> np.ndarray:
+    """Step 2: what is left of the fiscal lever for R&D subsidies after financing support and
+    the rewards and grants owed for last year's certificates and upgrades (m CNY)."""
+    committed = lv.financing + d.prev_hte_new * lv.hte_reward + d.prev_upgrades @ np.array([lv.grant_municipal,
+                                                                                          lv.grant_national])
+    return np.maximum(0.0, lv.budget["fiscal_support"] - committed)
+
+
+def ip_multiplier(p: dict, lv) -> np.ndarray:
+    """How much IP protection spending raises firms' target R&D."""
+    return 1 + p["ip_rd_response"] * lv.budget["ip_protection"] / 100
+
+
+def talent_market(d: District, p: dict, lv, demand: np.ndarray) -> np.ndarray:
+    """Step 4: graduates, the talent plan and migration renew the local R&D labour pool; returns
+    the talent factor, the share of the R&D staff firms want (``demand``, FTE) that they get."""
+    graduates = np.sum(d.students, axis=1) / 4
+    new_talents = R.saturating(lv.budget["talent_plan"] * p["talent_uptake"] / p["talent_cost"], p["talent_pool"])
+    leaving = d.talents * p["talent_attrition"]
+    d.talents = d.talents - leaving + new_talents
+    d.labour_supply = (d.labour_supply * (1 + p["rd_labour_growth"] / 100)
+                       + graduates * p["graduate_retention"] * p["graduate_rd_share"] + new_talents - leaving)
+    tf = R.talent_factor(d.labour_supply, demand)
+    # a shortage draws R&D staff from elsewhere in Chongqing, closing part of the gap next year
+    d.labour_supply += p["labour_migration"] * np.maximum(0.0, demand - d.labour_supply)
+    return tf
+
+
+def talent_multiplier(d: District, p: dict, staff_total: np.ndarray) -> np.ndarray:
+    """High-level talents raise the innovation productivity of the R&D staff they join."""
+    return 1 + p["talent_boost"] * d.talents / np.maximum(staff_total / 100, 1.0)
+
+
+def collaboration_shares(L: Layout, p: dict, lv, year: int, n_rd: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Step 5: the share of R&D-active firms seeking a partner that the open institutes of each
+    sector, (replicates, sectors), and the universities, (replicates,), can take this year.
+    ``n_rd`` counts the R&D-active firms per (replicate, sector)."""
+    B = n_rd.shape[0]
+    open_inst = L.inst_opens <= year
+    inst_cap = L.inst_capacity * open_inst
+    extra = lv.budget["institute_support"] / p["institute_capacity_cost"] / max(inst_cap.sum(), 1.0)
+    cap_sector = np.zeros((B, N_SECTORS))
+    np.add.at(cap_sector, (slice(None), L.inst_sector), inst_cap[None, :] * (1 + extra[:, None]))
+    a_inst = R.capacity_share(cap_sector, p["collab_propensity"][:, None] * n_rd)
+    a_univ = R.capacity_share(L.univ_capacity.sum(), p["collab_propensity"] * n_rd.sum(axis=1))
+    return a_inst, a_univ
+
+
+def commissioner_share(p: dict, lv, n_agri: np.ndarray) -> np.ndarray:
+    """Share of agri-food firms a science commissioner (科技特派员) serves this year."""
+    return R.capacity_share(lv.commissioners * p["commissioner_reach"], n_agri)
+
+
+def financing_relief(p: dict, lv) -> np.ndarray:
+    """How much financing support lowers a tech-based firm's exit odds (a share, at most 0.9)."""
+    return np.minimum(0.9, p["financing_exit_response"] * lv.financing / 100)
+
+
+def entry_means(d: District, p: dict, lv, n_alive_start: np.ndarray, univ_collabs: np.ndarray) -> np.ndarray:
+    """Step 10: the year's expected start-ups, recruited firms, university spin-offs, university
+    projects and new agricultural platforms, (replicates, 5); each count is Poisson."""
+    budget = lv.budget
+    maker_levels = d.maker.sum(axis=1)
+    recruit_yield = p["recruit_yield"] * (1 + p["htz_recruit_bonus"] * d.national)
+    if lv.recruit_conditions:
+        recruit_yield = recruit_yield * p["recruit_condition_yield"]
+    return np.stack([p["startup_rate"] / 1000 * n_alive_start,
+                     R.saturating(budget["tech_recruitment"] / p["recruit_cost"] * recruit_yield, p["recruit_pool"]),
+                     p["spinoff_rate"] * maker_levels,
+                     p["project_rate"] + p["collab_project_rate"] * univ_collabs + funded_projects(p, lv),
+                     p["agri_platform_rate"] + budget["agri_st"] * lv.agri_platform_share / p["agri_platform_cost"]],
+                    axis=1)
+
+
+def funded_projects(p: dict, lv) -> np.ndarray:
+    """University S&T projects the university-industry lever pays for this year."""
+    return lv.budget["university_industry"] * lv.project_share / p["project_cost"]
+
+
+def incubator_chain(d: District, L: Layout, p: dict, year: int, lv, streams, n_startups, n_spinoffs):
+    """Tenants graduate, fail or move up the incubator -> accelerator/park chain; start-ups and
+    university spin-offs fill free incubator places. Returns the graduates entering the firm
+    population per incubator (block, C), their sector weights (block, sectors), and the start-ups
+    that enter directly."""
+    B, C = d.tenants.shape
+    is_open = L.inc_opens <= year
+    extra_slots = lv.budget["incubation"] / p["incubator_slot_cost"]
+    base_cap = L.inc_capacity * is_open
+    capacity = np.floor(base_cap[None, :] * (1 + extra_slots[:, None] / max(base_cap.sum(), 1.0)))
+    grads = streams.binomial(d.tenants, np.broadcast_to(p["incubator_graduation_rate"][:, None], (B, C)))
+    fails = streams.binomial(d.tenants - grads, np.broadcast_to(p["incubator_failure_rate"][:, None], (B, C)))
+    d.tenants = d.tenants - grads - fails
+
+    # incubator-stage graduates move into accelerators/parks with room, else enter the population
+    upper = L.inc_stage > 0
+    movers = grads[:, ~upper].sum(axis=1)
+    entering = grads * upper  # graduates of accelerators and parks enter the population
+    for j in np.flatnonzero(upper):
+        room = np.maximum(capacity[:, j] - d.tenants[:, j], 0)
+        take = np.minimum(room, movers)
+        d.tenants[:, j] += take
+        movers = movers - take
+    share_inc = grads[:, ~upper] / np.maximum(grads[:, ~upper].sum(axis=1, keepdims=True), 1)
+    entering = entering.astype(float)
+    entering[:, ~upper] = np.round(share_inc * movers[:, None])
+
+    # start-ups and spin-offs seek incubator places
+    seekers = np.round(n_startups * p["incubator_intake"]) + n_spinoffs
+    for j in np.flatnonzero(~upper):
+        room = np.maximum(capacity[:, j] - d.tenants[:, j], 0)
+        take = np.minimum(room, seekers)
+        d.tenants[:, j] += take
+        seekers = seekers - take
+    direct = n_startups - np.round(n_startups * p["incubator_intake"])
+
+    weights = np.zeros((B, N_SECTORS))
+    for j in range(C):
+        if L.inc_sector[j] >= 0:
+            weights[:, L.inc_sector[j]] += entering[:, j]
+        else:
+            weights += entering[:, j:j + 1] * np.diff(L.sector_cdf, prepend=0.0)[None, :]
+    return entering, weights, direct
+
+
+def universities_and_zone(d: District, p: dict, lv, u_small: np.ndarray, n_projects, n_agri_new, zone_hte) -> None:
+    """Step 11: students grow, maker spaces move up (``u_small[:, 1:]``, one uniform per
+    university), projects and agricultural platforms accumulate, and the zone may be approved as
+    national (``u_small[:, 0]``) given its HTEs ``zone_hte``."""
+    budget = lv.budget
+    d.students *= 1.01
+    maker_support = budget["university_industry"] * (1 - lv.project_share)
+    below_top = d.maker < R.NATIONAL
+    per_space = maker_support / np.maximum(np.count_nonzero(below_top, axis=1), 1)
+    p_maker = R.maker_upgrade_probability(p["maker_upgrade_hazard"], p["maker_grant_response"], per_space)
+    d.maker += below_top & (u_small[:, 1:] < p_maker[:, None])
+    d.projects += n_projects
+    d.agri_standalone += n_agri_new
+    push = 1 + p["htz_push_response"] * budget["htz_upgrade"] / 100
+    hazard = R.htz_hazard(zone_hte, p["htz_hte_requirement"], p["htz_hazard_ready"], push)
+    d.national |= u_small[:, 0] < hazard
+
+
+def close_year(d: District, p: dict, lv, first_grants, upgrades, subsidy_rate, eligible_rd, firm_rd) -> dict:
+    """End of the year's books: what is owed next year for this year's first certificates and
+    platform upgrades (``upgrades``: municipal, national per replicate), non-firm R&D and the
+    digital economy outside the firms grow. Returns R&D spending (100m CNY) and lever spending."""
+    d.prev_hte_new, d.prev_upgrades = first_grants.astype(float), upgrades
+    d.nonfirm_rd *= 1 + p["nonfirm_rd_growth"] / 100
+    lever_rd = lv.budget["institute_support"] + funded_projects(p, lv) * p["project_cost"]
+    d.other_digital *= 1 + p["other_digital_growth"] / 100
+    grants = np.array([lv.grant_municipal, lv.grant_national])
+    fiscal_spent = np.minimum(lv.budget["fiscal_support"],
+                              lv.financing + subsidy_rate * eligible_rd + first_grants * lv.hte_reward + upgrades @ grants)
+    spend = fiscal_spent + sum(v for k, v in lv.budget.items() if k != "fiscal_support")
+    return {"rd_spending": (firm_rd + d.nonfirm_rd + lever_rd) / 100, "lever_spend": spend / 100}
+
+
+# ---- indicators -------------------------------------------------------------------------------
+
+# what the indicators need to know of the firms, per replicate (counts, or sums in m CNY)
+FIRM_COUNTS = ("firms", "hte", "above_scale", "tech_based", "municipal", "national_platforms",
+               "above_scale_municipal", "hte_municipal", "agri_municipal", "hte_in_zone", "firm_rd", "digital_revenue")
+
+
+def indicators(counts: dict, d: District, p: dict, extras: dict | None = None) -> dict:
+    """The indicators of ``sim.indicators`` per replicate from the firm ``counts`` (FIRM_COUNTS)
+    and the district. ``extras`` holds the year's flows (new certificates, entrants, ...);
+    without them (the base year) those are 0."""
+    extras = dict(extras or {})
+    n_hte, n_above, n_tb, n_muni = counts["hte"], counts["above_scale"], counts["tech_based"], counts["municipal"]
+    rd_spending = extras.pop("rd_spending", (counts["firm_rd"] + d.nonfirm_rd) / 100)
+    rd_intensity = rd_spending * 100 / d.gdp * 100
+    digital_share = (d.digital_va_ratio * counts["digital_revenue"] + d.other_digital) / d.gdp * 100
+
+    # composite innovation index: equal-weight log change of four components since the base year
+    comps = np.stack([rd_intensity, n_hte / d.gdp, n_tb / d.gdp, n_muni / d.gdp], axis=1)
+    index = d.index0 + np.mean(np.log(np.maximum(comps, 1e-12) / d.components0), axis=1) + 0.05 * d.national
+    rank = 1 + np.count_nonzero(d.peers > index[:, None], axis=1)
+
+    out = {
+        "national_htz": d.national.astype(float),
+        "rd_intensity": rd_intensity,
+        "cq_rd_intensity": d.cq_rd.copy(),
+        "hte_count": n_hte,
+        "tech_based_count": n_tb,
+        "digital_core_share": digital_share,
+        "platform_share_above_scale": counts["above_scale_municipal"] / np.maximum(n_above, 1),
+        "platform_share_hte": counts["hte_municipal"] / np.maximum(n_hte, 1),
+        "national_platforms": counts["national_platforms"],
+        "agri_platforms": d.agri_standalone + counts["agri_municipal"],
+        "maker_spaces": np.count_nonzero(d.maker >= R.MUNICIPAL, axis=1),
+        "university_projects": d.projects.copy(),
+        "innovation_rank": rank,
+        "first_tier_cutoff": p["first_tier_size"].copy(),
+        "gdp": d.gdp / 100,
+        "rd_spending": rd_spending,
+        "firms": counts["firms"],
+        "above_scale": n_above,
+        "high_level_talents": d.talents.copy(),
+    }
+    defaults = {"hte_new": 0, "hte_in_zone": counts["hte_in_zone"], "entrants": 0, "recruited": 0,
+                "incubated": 0, "exits": 0, "collaborations": 0, "talent_factor": 1.0, "lever_spend": 0.0,
+                "entrants_dropped": 0}
+    for k, v in defaults.items():
+        out[k] = extras.get(k, v)
+    B = d.gdp.shape[0]
+    return {k: np.broadcast_to(np.asarray(v, dtype=np.float64), (B,)).copy() for k, v in out.items()}
