@@ -108,7 +108,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--precision", type=_fraction, metavar="P",
                    help="target precision of the goal odds (e.g. 0.01)")
     p.add_argument("--engine", choices=["core", "mesa"], default="core",
-                   help="vectorized core (default) or the Mesa agent model")
+                   help="vectorized core (default) or the Mesa agent model (same outputs, some "
+                        "hundred times slower; one replicate per block)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_cmd_run)
 
@@ -210,22 +211,23 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from .scenario.loader import load_scenario
 
     scenario = load_scenario(args.scenario)
-    if args.engine != "core":
-        raise UserError("--engine mesa: the Mesa agent model is not part of this release yet "
-                        "(tracked as issue 3); use the default --engine core.")
     _prepare_out(args.out)
     from .runner import run_scenario, write_outputs
 
     bar = _progress_bar(args, scenario.meta.name)
     try:
         output = run_scenario(scenario, runs=args.runs, seed=args.seed, workers=_workers(args),
-                              chunk_size=args.chunk_size, precision=args.precision, out=args.out, progress=bar)
+                              chunk_size=args.chunk_size, precision=args.precision, out=args.out, progress=bar,
+                              engine=args.engine)
     finally:
         if bar is not None:
             bar.close()
     from .report import format_levers, format_table
 
     print(format_levers(scenario))
+    if args.engine == "mesa":
+        print("Engine: the Mesa agent model (sim.abm), statistically equal to the core; "
+              "different random numbers, so not the core's numbers run for run.\n")
     print(format_table(output.odds, scenario.goals))
     if args.precision is not None and output.odds.max_half_width() > args.precision:
         print(f"note: stopped at {output.results.n_runs} runs before every interval was within "

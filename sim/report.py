@@ -185,14 +185,17 @@ def format_compare(comparison: Comparison, odds_a: Odds | None = None, goals: di
 # ---- summary.json -------------------------------------------------------------------------------
 
 
-def summary_json(odds: Odds) -> str:
-    """The summary as JSON text: stable key order, 2-space indent, UTF-8 names, trailing newline."""
-    return json.dumps(odds.to_dict(), indent=2, ensure_ascii=False, sort_keys=False) + "\n"
+def summary_json(odds: Odds, engine: str = "core") -> str:
+    """The summary as JSON text: stable key order, 2-space indent, UTF-8 names, trailing newline.
+    ``engine`` names the engine that produced the runs ("core" or "mesa")."""
+    doc = odds.to_dict()
+    doc = {**{k: doc.pop(k) for k in ("scenario", "runs", "seed")}, "engine": engine, **doc}
+    return json.dumps(doc, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
 
 
-def write_summary(odds: Odds, path) -> Path:
+def write_summary(odds: Odds, path, engine: str = "core") -> Path:
     """Write summary.json (UTF-8); returns the path."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(summary_json(odds), encoding="utf-8")
+    path.write_text(summary_json(odds, engine), encoding="utf-8")
     return path

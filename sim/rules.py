@@ -11,9 +11,11 @@ Update semantics (both engines): every firm decides from the start-of-year state
 
 Constants are plain Python numbers, so a rule keeps the precision of what it is given (float32
 arrays in the core, Python floats one agent at a time), and logic uses ``&``, ``|`` and
-``np.logical_not`` (not ``~``, which on a Python bool is an integer operation). A choice between
-two finite numbers is often written ``c * a + not(c) * b``: exactly np.where's result, and
-several times faster than np.where on the core's large arrays.
+``_not`` (not ``~``, which on a Python bool is an integer operation). A choice between two finite
+numbers is often written ``c * a + not(c) * b``: exactly np.where's result, and several times
+faster than np.where on the core's large arrays. ``_where``, ``_min``, ``_exp`` and the other
+helpers below are numpy's functions on arrays and plain Python on Python numbers, so one agent's
+decision costs microseconds, not numpy's per-call overhead.
 """
 
 from __future__ import annotations
@@ -35,6 +37,51 @@ MAX_PROPENSITY = 0.3
 # the after-tax cost of R&D a firm bears at least, per yuan (assumption: subsidies over ~70% of
 # R&D are outside the range where the user-cost elasticity was measured)
 MIN_USER_COST = 0.1
+
+
+# ---- numeric helpers --------------------------------------------------------------------------
+# numpy's functions on arrays (the core), plain Python on Python numbers (the Mesa agents, where
+# numpy's per-call overhead would dominate). The Python branch returns exactly what numpy would
+# for finite numbers; numpy scalars and arrays always take numpy's branch, so the core's numbers
+# do not depend on these helpers.
+
+_PY = (float, int, bool)
+
+
+def _where(cond, a, b):
+    return (a if cond else b) if type(cond) is bool else np.where(cond, a, b)
+
+
+def _min(a, b):
+    return (a if a <= b else b) if type(a) in _PY and type(b) in _PY else np.minimum(a, b)
+
+
+def _max(a, b):
+    return (a if a >= b else b) if type(a) in _PY and type(b) in _PY else np.maximum(a, b)
+
+
+def _not(c):
+    return (not c) if type(c) is bool else np.logical_not(c)
+
+
+def _exp(x):
+    return math.exp(x) if type(x) in _PY and x < 700.0 else np.exp(x)
+
+
+def _floor(x):
+    return float(math.floor(x)) if type(x) in _PY else np.floor(x)
+
+
+def _log1p(x):
+    return math.log1p(x) if type(x) in _PY else np.log1p(x)
+
+
+def _copysign(x, sign):
+    return math.copysign(x, sign) if type(x) in _PY and type(sign) in _PY else np.copysign(x, sign)
+
+
+def _abs(x):
+    return abs(x) if type(x) in _PY else np.abs(x)
 
 
 @dataclass(frozen=True)
@@ -87,8 +134,8 @@ def hte_rd_threshold(sales, rules: RuleSet):
 
     The bands are "sales <= 50m", "50m < sales <= 200m" and "sales > 200m" CNY (国科发火〔2016〕32号).
     """
-    bar = np.where(sales <= rules.hte_band_small_max, rules.hte_rd_min_small,
-                   np.where(sales <= rules.hte_band_mid_max, rules.hte_rd_min_mid, rules.hte_rd_min_large))
+    bar = _where(sales <= rules.hte_band_small_max, rules.hte_rd_min_small,
+                   _where(sales <= rules.hte_band_mid_max, rules.hte_rd_min_mid, rules.hte_rd_min_large))
     # compare in the precision of the firm's own numbers (float32 in the core: 3% must pass 3%)
     return bar.astype(sales.dtype) if isinstance(sales, np.ndarray) and sales.dtype.kind == "f" else bar
 
@@ -141,8 +188,8 @@ def rd_user_cost(subsidy_rate, hte, rules: RuleSet, superdeduction=None):
     falls below ``MIN_USER_COST``: R&D is never free to the firm (and the response stays finite).
     """
     d = rules.superdeduction_extra if superdeduction is None else superdeduction
-    tax = np.where(hte, rules.cit_rate_hte, rules.cit_rate)
-    return np.maximum(MIN_USER_COST, 1.0 - subsidy_rate - tax * d)
+    tax = _where(hte, rules.cit_rate_hte, rules.cit_rate)
+    return _max(MIN_USER_COST, 1.0 - subsidy_rate - tax * d)
 
 
 def rd_target_ratio(propensity, user_cost, user_cost_ref, elasticity, multiplier=1.0):
@@ -154,7 +201,7 @@ def bunch_to_threshold(target, threshold, margin, aspiring):
     """Firms aiming at HTE status whose target lies just below the band threshold raise R&D to it
     (bunching at the HTE notch, Chen et al. 2021)."""
     near = aspiring & (target < threshold) & (target >= threshold * (1.0 - margin))
-    return near * (threshold * 1.02) + np.logical_not(near) * target   # np.where, as exact arithmetic
+    return near * (threshold * 1.02) + _not(near) * target   # np.where, as exact arithmetic
 
 
 def rd_adjust(ratio, target, speed):
@@ -169,19 +216,19 @@ def rd_staff(rd_spend, labour_share, wage):
 
 def st_share(staff, multiplier, st_factor, employees):
     """S&T staff / employees (HTE definition), capped at 1."""
-    return np.minimum(1.0, staff * multiplier * st_factor / np.maximum(employees, 1.0))
+    return _min(1.0, staff * multiplier * st_factor / _max(employees, 1.0))
 
 
 def talent_factor(supply, demand):
     """Share of the R&D staff firms want that the local labour pool can supply."""
-    return np.minimum(1.0, supply / np.maximum(demand, 1e-9))
+    return _min(1.0, supply / _max(demand, 1e-9))
 
 
 # ---- knowledge -----------------------------------------------------------------------------
 
 def innovation_probability(effective_staff, productivity):
     """Keynes+Schumpeter: P(success) = 1 - exp(-k * effective R&D staff)."""
-    return 1.0 - np.exp(-productivity * effective_staff)
+    return 1.0 - _exp(-productivity * effective_staff)
 
 
 def partner_similarity(k_i, k_j):
@@ -193,31 +240,31 @@ def partner_similarity(k_i, k_j):
 def capacity_share(capacity, demand):
     """Share of the firms seeking a partner that a capacity (institute, university, commissioner
     places) can take this year: capacity / demand, at most 1."""
-    return np.minimum(1.0, capacity / np.maximum(demand, 1.0))
+    return _min(1.0, capacity / _max(demand, 1.0))
 
 
 def university_collab_threshold(p_institute, propensity, university_share):
     """A firm draws one uniform u: it works with an institute if u < ``p_institute``, else with a
     university if u is below this threshold. Firms seek a partner with ``propensity``; those the
     sector's institutes cannot take try a university, which takes a ``university_share`` of them."""
-    return p_institute + propensity * (1 - p_institute / np.maximum(propensity, 1e-9)) * university_share
+    return p_institute + propensity * (1 - p_institute / _max(propensity, 1e-9)) * university_share
 
 
 def partners_compatible(k_i, k_j, threshold):
     """Two firms partner if their knowledge similarity reaches the threshold (written without a
     division: min >= threshold * max, and some knowledge on one side)."""
-    hi = np.maximum(k_i, k_j)
-    return (np.minimum(k_i, k_j) >= threshold * hi) & (hi > 0)
+    hi = _max(k_i, k_j)
+    return (_min(k_i, k_j) >= threshold * hi) & (hi > 0)
 
 
 def spillover(k_i, k_j, rate):
     """Knowledge a firm absorbs from a partner: a share of the partner's lead."""
-    return rate * np.maximum(0.0, k_j - k_i)
+    return rate * _max(0.0, k_j - k_i)
 
 
 def hightech_share_update(share, success, gain, decay):
     """High-tech products' revenue share rises after an innovation and erodes without one."""
-    return success * (share + (1.0 - share) * gain) + np.logical_not(success) * (share * (1.0 - decay))
+    return success * (share + (1.0 - share) * gain) + _not(success) * (share * (1.0 - decay))
 
 
 def knowledge_update(knowledge, depreciation, success, with_institute, institute_gain,
@@ -230,7 +277,7 @@ def knowledge_update(knowledge, depreciation, success, with_institute, institute
 
 def rd_learning_update(propensity, success, learning):
     """A firm that innovated raises its R&D propensity (learning), up to MAX_PROPENSITY."""
-    return np.where(success, np.minimum(propensity * (1 + learning), MAX_PROPENSITY), propensity)
+    return _where(success, _min(propensity * (1 + learning), MAX_PROPENSITY), propensity)
 
 
 def rd_start_probability(start_rate, subsidy_response, subsidy_rate):
@@ -240,27 +287,27 @@ def rd_start_probability(start_rate, subsidy_response, subsidy_rate):
 
 def new_rd_propensity(u):
     """R&D propensity of a new R&D team from a uniform draw: 2% x a log-uniform factor (sd 0.5)."""
-    return 0.02 * np.exp(0.5 * math.sqrt(3) * (2 * u - 1))
+    return 0.02 * _exp(0.5 * math.sqrt(3) * (2 * u - 1))
 
 
 def rd_ratio_3y(rd_lag1, rd_lag2, rd_now, sales_lag1, sales_lag2, sales_now):
     """R&D / sales over the last three years, the HTE test's measure (fewer years if younger)."""
-    return (rd_lag1 + rd_lag2 + rd_now) / np.maximum(sales_lag1 + sales_lag2 + sales_now, 1e-6)
+    return (rd_lag1 + rd_lag2 + rd_now) / _max(sales_lag1 + sales_lag2 + sales_now, 1e-6)
 
 
 def hte_grant_probability(renewing, first, apply_prob, reward_response, reward_m, approval_rate, renew_prob):
     """Probability an eligible firm holds a new certificate at the end of the year: re-certified
     (``renew_prob``) if its certificate just ran out, else applies (more often with a reward of
     ``reward_m`` million CNY) and is approved."""
-    p_first = np.minimum(1, apply_prob * (1 + reward_response * reward_m)) * approval_rate
-    return renewing * renew_prob + (first & np.logical_not(renewing)) * p_first
+    p_first = _min(1, apply_prob * (1 + reward_response * reward_m)) * approval_rate
+    return renewing * renew_prob + (first & _not(renewing)) * p_first
 
 
 def tech_based_update(registered, eligible, u, register_prob, lapse_prob):
     """Registration next year from a uniform draw: eligible firms register with ``register_prob``;
     registered firms that no longer qualify lapse with ``lapse_prob``."""
-    lapses = np.logical_not(eligible) & (u < lapse_prob)
-    return (registered & np.logical_not(lapses)) | (np.logical_not(registered) & eligible & (u < register_prob))
+    lapses = _not(eligible) & (u < lapse_prob)
+    return (registered & _not(lapses)) | (_not(registered) & eligible & (u < register_prob))
 
 
 def entrant_state(recruited, incubated, year, draws, industrial, recruit_median_revenue, entrant_revenue,
@@ -275,26 +322,26 @@ def entrant_state(recruited, incubated, year, draws, industrial, recruit_median_
     a spontaneous start-up does R&D with probability ``entrant_rd_share``.
     """
     shock = growth_shock(draws["revenue"])
-    revenue = np.where(recruited, recruit_median_revenue * np.exp(0.8 * shock), entrant_revenue * np.exp(0.6 * shock))
+    revenue = _where(recruited, recruit_median_revenue * _exp(0.8 * shock), entrant_revenue * _exp(0.6 * shock))
     spread = math.sqrt(3) * (2 * draws["rd"] - 1)   # a uniform on the log scale, sd 1
-    base_prop = 0.03 * np.exp(0.5 * spread)
+    base_prop = 0.03 * _exp(0.5 * spread)
     has_rd = recruited | incubated | (draws["has_rd"] < entrant_rd_share)
-    propensity = np.where(recruited, np.maximum(base_prop, min_rd * 1.05), np.where(has_rd, base_prop, 0.0))
+    propensity = _where(recruited, _max(base_prop, min_rd * 1.05), _where(has_rd, base_prop, 0.0))
     # recruited firms all do R&D, so their has_rd draw decides whether they bring a certificate;
     # given that (u < q), u / q is again uniform and sets the certificate's remaining years
     q_hte = recruit_hte_share * (1.0 if conditions else 0.5)
     brings_hte = recruited & (draws["has_rd"] < q_hte)
-    hte_years_left = np.floor(3 * draws["has_rd"] / np.maximum(q_hte, 1e-12))
+    hte_years_left = _floor(3 * draws["has_rd"] / _max(q_hte, 1e-12))
     k, h = draws["knowledge"], draws["hightech"]
     return {
         "revenue": revenue, "propensity": propensity, "rd_ratio": propensity,
-        "st_factor": np.exp(st_factor_sd * math.sqrt(3) * (2 * draws["st"] - 1)),
-        "knowledge": np.where(recruited, 2.5 + 2 * k, np.where(incubated, 1 + k, 0.3 * k)),
-        "hightech": np.where(recruited, 0.6 + 0.3 * h, np.where(incubated, 0.2 + 0.5 * h, 0.3 * h)),
+        "st_factor": _exp(st_factor_sd * math.sqrt(3) * (2 * draws["st"] - 1)),
+        "knowledge": _where(recruited, 2.5 + 2 * k, _where(incubated, 1 + k, 0.3 * k)),
+        "hightech": _where(recruited, 0.6 + 0.3 * h, _where(incubated, 0.2 + 0.5 * h, 0.3 * h)),
         "in_zone": industrial & (recruited | incubated),
         "tech_based": recruited & (conditions | brings_hte),
-        "hte_until": np.where(brings_hte, year + hte_years_left, 0),
-        "platform": np.where(recruited & conditions, DISTRICT, NONE),
+        "hte_until": _where(brings_hte, year + hte_years_left, 0),
+        "platform": _where(recruited & conditions, DISTRICT, NONE),
     }
 
 
@@ -305,14 +352,14 @@ def growth_shock(u):
     al. 1996; Bottazzi and Secchi 2006), and the transform costs a fraction of a normal draw."""
     c = u - 0.5
     # |c| < 0.5 always; the factor keeps u = 0 finite (about -11.7 sd, never -inf)
-    return np.copysign(np.log1p(-1.9999998 * np.abs(c)), -c) * (1 / math.sqrt(2))
+    return _copysign(_log1p(-1.9999998 * _abs(c)), -c) * (1 / math.sqrt(2))
 
 
 def revenue_after_growth(revenue, macro_growth, premium, success, sd, shock):
     """Next year's revenue: the economy's growth, an innovation premium and an idiosyncratic
     shock (mean-preserving on the log scale), capped at MAX_REVENUE (which only extreme parameter
     settings reach)."""
-    return np.minimum(revenue * np.exp(macro_growth + premium * success + sd * shock - 0.5 * sd * sd), MAX_REVENUE)
+    return _min(revenue * _exp(macro_growth + premium * success + sd * shock - 0.5 * sd * sd), MAX_REVENUE)
 
 
 def grant_multiplier(response, grant_m):
@@ -323,7 +370,7 @@ def grant_multiplier(response, grant_m):
 def subsidy_rate_paid(promised_rate, pot, eligible_rd):
     """The R&D subsidy rate actually paid: the promised rate, or less if the budget pot left after
     rewards, grants and financing cannot cover it for all eligible R&D."""
-    return np.minimum(promised_rate, pot / np.maximum(eligible_rd, 1e-9))
+    return _min(promised_rate, pot / _max(eligible_rd, 1e-9))
 
 
 def maker_upgrade_probability(hazard, grant_response, support_m):
@@ -333,8 +380,8 @@ def maker_upgrade_probability(hazard, grant_response, support_m):
 
 def exit_probability(base, age, tech_based, young_multiplier, tech_protection, financing_relief):
     """Annual exit probability: higher when young, lower for tech-based firms and with financing support."""
-    p = base * np.where(age < 5, young_multiplier, 1.0)
-    return p * np.where(tech_based, (1.0 - tech_protection) * (1.0 - financing_relief), 1.0)
+    p = base * _where(age < 5, young_multiplier, 1.0)
+    return p * _where(tech_based, (1.0 - tech_protection) * (1.0 - financing_relief), 1.0)
 
 
 def platform_upgrade_probability(level, rd_spend, above_scale_or_hte, hazards, rules: RuleSet, grant_multipliers):
@@ -355,8 +402,8 @@ def platform_upgrade_probability(level, rd_spend, above_scale_or_hte, hazards, r
 def htz_hazard(zone_hte, requirement, hazard_ready, push_multiplier):
     """Annual probability the zone is approved as national: the ready hazard scaled by readiness^2,
     readiness being the zone's HTEs over the bar, capped at 1."""
-    readiness = np.minimum(1.0, zone_hte / requirement)
-    return np.minimum(0.95, hazard_ready * readiness ** 2 * push_multiplier)
+    readiness = _min(1.0, zone_hte / requirement)
+    return _min(0.95, hazard_ready * readiness ** 2 * push_multiplier)
 
 
 def saturating(offers, pool):

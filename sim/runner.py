@@ -38,6 +38,7 @@ class RunOutput:
     out_dir: Path | None
     reused_blocks: int = 0
     store: "BlockStore | None" = None
+    engine: str = "core"
 
 
 def fingerprint(scenario) -> str:
@@ -47,16 +48,16 @@ def fingerprint(scenario) -> str:
 
 
 class BlockStore:
-    """Finished blocks of one (scenario, seed, chunk size), one ``.npz`` file each, in a folder.
+    """Finished blocks of one (scenario, seed, chunk size, engine), one ``.npz`` file each, in a folder.
 
     npz, not Parquet, because a checkpoint is written for every block while the workers run:
     it costs about a millisecond, so the main process does not compete with the workers.
     """
 
-    def __init__(self, folder: Path, scenario, seed: int, chunk_size: int):
+    def __init__(self, folder: Path, scenario, seed: int, chunk_size: int, engine: str = "core"):
         self.folder = Path(folder)
         self.scenario, self.seed, self.chunk_size = scenario, seed, chunk_size
-        self.key = {"fingerprint": fingerprint(scenario), "seed": seed, "chunk_size": chunk_size}
+        self.key = {"fingerprint": fingerprint(scenario), "seed": seed, "chunk_size": chunk_size, "engine": engine}
         self._prepare()
 
     def _prepare(self) -> None:
@@ -66,7 +67,7 @@ class BlockStore:
                 same = json.loads(run_file.read_text()) == self.key
             except (OSError, ValueError):
                 same = False
-            if not same:  # checkpoints of another scenario, seed or chunking: stale, start afresh
+            if not same:  # checkpoints of another scenario, seed, chunking or engine: stale, start afresh
                 shutil.rmtree(self.folder)
         self.folder.mkdir(parents=True, exist_ok=True)
         _atomic_write_text(run_file, json.dumps(self.key))
@@ -133,10 +134,11 @@ def _simulate_range(scenario, prep, seed, first, runs, chunk_size, workers, stor
 
 def run_scenario(scenario, runs: int | None = None, seed: int | None = None, workers: int = 1,
                  chunk_size: int | None = None, precision: float | None = None, out: str | Path | None = None,
-                 progress=None, max_runs: int = MAX_RUNS) -> RunOutput:
+                 progress=None, max_runs: int = MAX_RUNS, engine: str = "core") -> RunOutput:
     """Simulate ``scenario`` and evaluate its goals.
 
-    ``runs``, ``seed`` and ``chunk_size`` default to the scenario's ``[run]`` settings.
+    ``runs``, ``seed`` and ``chunk_size`` default to the scenario's ``[run]`` settings (the Mesa
+    engine, ``engine="mesa"``, runs one replicate per block unless ``chunk_size`` is given).
     ``progress`` is an optional object with ``update(n)`` and ``total`` (e.g. a tqdm bar).
     With ``out``, finished blocks are checkpointed in ``out/checkpoints/`` and reused by a rerun.
     """
@@ -144,11 +146,13 @@ def run_scenario(scenario, runs: int | None = None, seed: int | None = None, wor
 
     runs = scenario.run.replicates if runs is None else int(runs)
     seed = scenario.run.seed if seed is None else int(seed)
-    chunk_size = scenario.run.chunk_size if chunk_size is None else int(chunk_size)
+    if chunk_size is None:
+        chunk_size = scenario.run.chunk_size if engine == "core" else 1
+    chunk_size = int(chunk_size)
     store = None
     if out is not None:
-        store = BlockStore(Path(out) / "checkpoints", scenario, seed, chunk_size)
-    prep = Prepared.of(scenario)
+        store = BlockStore(Path(out) / "checkpoints", scenario, seed, chunk_size, engine)
+    prep = Prepared.of(scenario, engine)
     tick = progress.update if progress is not None else None
     if progress is not None:
         progress.total = runs
@@ -162,7 +166,7 @@ def run_scenario(scenario, runs: int | None = None, seed: int | None = None, wor
         reused += r
         results = Results.concat([results, new])
         odds = evaluate(scenario.goals, results, scenario.horizon.base_year)
-    return RunOutput(scenario, results, odds, Path(out) if out is not None else None, reused, store)
+    return RunOutput(scenario, results, odds, Path(out) if out is not None else None, reused, store, engine)
 
 
 def write_outputs(output: RunOutput, out: str | Path, charts: bool = True) -> list[Path]:
@@ -177,7 +181,7 @@ def write_outputs(output: RunOutput, out: str | Path, charts: bool = True) -> li
     tmp = table.with_name(table.name + ".tmp")
     write_indicators(output.results, tmp)
     os.replace(tmp, table)
-    written = [table, write_summary(output.odds, out / "summary.json")]
+    written = [table, write_summary(output.odds, out / "summary.json", engine=output.engine)]
     report = out / "report.txt"
     _atomic_write_text(report, format_levers(output.scenario) + "\n" + format_table(output.odds, output.scenario.goals))
     scen = out / "scenario.json"

@@ -15,6 +15,7 @@ import re
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -254,10 +255,48 @@ def test_compare_same_scenario_gives_zero_differences(tmp_path, goal_ids):
 
 # ---- user errors -------------------------------------------------------------------------------------
 
-def test_engine_mesa_is_a_user_error(tmp_path):
-    code, out, err = run_cli("run", BASELINE, "--runs", "4", "--engine", "mesa", "--out", tmp_path / "m", "--quiet")
-    assert_user_error(code, err, "mesa")
-    assert not (tmp_path / "m").exists(), "nothing written"
+# ---- the Mesa engine ---------------------------------------------------------------------------------
+
+def test_engine_mesa_writes_the_same_files_as_the_core(first_run, tmp_path, baseline_scenario):
+    """``--engine mesa`` goes through the same runner: the same files, the same summary layout and
+    table columns, the engine named in summary.json; results independent of the worker count."""
+    out_dir = tmp_path / "mesa"
+    code, out, err = run_cli("run", BASELINE, "--runs", 3, "--seed", SEED, "--engine", "mesa", "--out", out_dir,
+                             "--quiet", "--workers", 2)
+    assert code == 0, err
+    assert "Mesa agent model" in out
+    assert sorted(p.name for p in out_dir.iterdir()) == sorted(p.name for p in first_run["dir"].iterdir())
+    summary = json.loads((out_dir / "summary.json").read_text(encoding="utf-8"))
+    assert summary["engine"] == "mesa" and first_run["summary"]["engine"] == "core"
+    assert set(summary) == set(first_run["summary"]) and list(summary["goals"]) == list(first_run["summary"]["goals"])
+    assert summary["runs"] == 3
+    mesa_table = pd.read_parquet(out_dir / "indicators.parquet")
+    core_table = pd.read_parquet(first_run["dir"] / "indicators.parquet")
+    assert list(mesa_table.columns) == list(core_table.columns)
+    assert sorted(mesa_table["replicate"].unique()) == [0, 1, 2]
+
+    again = tmp_path / "mesa1"
+    code, _, err = run_cli("run", BASELINE, "--runs", 3, "--seed", SEED, "--engine", "mesa", "--out", again,
+                           "--quiet", "--workers", 1)
+    assert code == 0, err
+    assert (again / "summary.json").read_bytes() == (out_dir / "summary.json").read_bytes()
+
+
+def test_mesa_run_does_not_reuse_core_checkpoints(tmp_path, no_charts, baseline_scenario):
+    """Checkpoints are keyed by engine: a Mesa run into a folder holding core checkpoints of the
+    same scenario and seed starts afresh."""
+    from sim.runner import BlockStore
+
+    out_dir = tmp_path / "mixed"
+    store = BlockStore(out_dir / "checkpoints", baseline_scenario, SEED, 1, "core")
+    fake = {name: np.zeros((1, 14)) for name in INDICATORS}
+    store.save(0, 0, np.array([0]), fake)
+    code, _, err = run_cli("run", BASELINE, "--runs", 1, "--seed", SEED, "--engine", "mesa", "--out", out_dir,
+                           "--quiet", "--workers", 1)
+    assert code == 0, err
+    assert "reused" not in err
+    table = pd.read_parquet(out_dir / "indicators.parquet")
+    assert table["firms"].min() > 0, "the core's (fake) checkpoint was not used"
 
 
 @pytest.mark.parametrize("command", ["run", "validate"])

@@ -2,7 +2,8 @@
 
 Each notebook is executed with nbclient on a fresh ``python3`` kernel, with its working directory
 set to notebooks/ (so relative paths such as ``../scenarios/baseline.toml`` resolve as they do for
-a researcher who opens it in Jupyter) and ``INNOVSIM_NB_RUNS=64`` so the simulations stay small.
+a researcher who opens it in Jupyter), ``INNOVSIM_NB_RUNS=64`` and ``INNOVSIM_NB_MESA_RUNS=4`` (the
+agent-model replicates of 02_agents.ipynb) so the simulations stay small.
 The executed copy is kept in memory only; the notebook files are not rewritten.
 """
 
@@ -19,6 +20,7 @@ pytest.importorskip("ipykernel")
 NOTEBOOK_DIR = Path(__file__).resolve().parents[1] / "notebooks"
 NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("*.ipynb"))
 RUNS = "64"
+MESA_RUNS = "4"
 CELL_TIMEOUT = 600  # seconds per cell
 
 
@@ -30,6 +32,7 @@ def test_there_are_notebooks():
 def test_notebook_executes(path, monkeypatch):
     # the kernel is a child process: it inherits this environment
     monkeypatch.setenv("INNOVSIM_NB_RUNS", RUNS)
+    monkeypatch.setenv("INNOVSIM_NB_MESA_RUNS", MESA_RUNS)
     nb = nbformat.read(path, as_version=4)
     client = nbclient.NotebookClient(
         nb,

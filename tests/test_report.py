@@ -86,7 +86,8 @@ def test_summary_json_is_stable_utf8_with_newline(case, tmp_path):
     assert raw == summary_json(odds).encode("utf-8")
     assert write_summary(odds, tmp_path / "again.json").read_bytes() == raw
     data = json.loads(raw)
-    assert list(data)[:4] == ["scenario", "runs", "seed", "base_year"]
+    assert list(data)[:5] == ["scenario", "runs", "seed", "engine", "base_year"]
+    assert data["engine"] == "core"
     assert data["goals"]["hte_250"]["target"] == "> 250"
     assert data["joint_2026"]["probability"] == pytest.approx(odds.joint[2026].probability, rel=1e-5)
 

@@ -110,6 +110,14 @@ def funded_projects(p: dict, lv) -> np.ndarray:
     return lv.budget["university_industry"] * lv.project_share / p["project_cost"]
 
 
+def recruit_sector_cdf(pol, L: Layout) -> np.ndarray:
+    """Cumulative sector shares of recruited firms: the recruitment lever's sector mix, or the
+    population's when there is no such lever."""
+    rec = pol.levers["tech_recruitment"]
+    mix = np.array([rec.sector_mix.get(s, 0.0) for s in SECTORS]) if rec is not None else np.diff(L.sector_cdf, prepend=0.0)
+    return np.cumsum(mix) / max(mix.sum(), 1e-12)
+
+
 def incubator_chain(d: District, L: Layout, p: dict, year: int, lv, streams, n_startups, n_spinoffs):
     """Tenants graduate, fail or move up the incubator -> accelerator/park chain; start-ups and
     university spin-offs fill free incubator places. Returns the graduates entering the firm

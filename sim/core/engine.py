@@ -26,17 +26,24 @@ from .step import Buffers, measure, step
 from .streams import INITIAL, PARAMETERS, YEARS, ReplicateStreams
 
 
+ENGINES = ("core", "mesa")
+
+
 @dataclass(frozen=True)
 class Prepared:
-    """What every block of a run shares: the scenario, its layout and its lever schedule."""
+    """What every block of a run shares: the scenario, its layout and its lever schedule, and
+    the engine that simulates a block ("core", or "mesa": the agent model of ``sim.abm``)."""
 
     scenario: object
     layout: Layout
     policy: Policy
+    engine: str = "core"
 
     @classmethod
-    def of(cls, scenario) -> "Prepared":
-        return cls(scenario, build_layout(scenario), build_policy(scenario))
+    def of(cls, scenario, engine: str = "core") -> "Prepared":
+        if engine not in ENGINES:
+            raise ValueError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
+        return cls(scenario, build_layout(scenario), build_policy(scenario), engine)
 
 
 def simulate_block(prep: Prepared, seed: int, replicates) -> dict[str, np.ndarray]:
@@ -55,8 +62,11 @@ def simulate_block(prep: Prepared, seed: int, replicates) -> dict[str, np.ndarra
 def plan_blocks(prep: "Prepared", seed: int, first: int, runs: int, chunk_size: int) -> list[np.ndarray]:
     """Replicates first..first+runs-1 grouped into blocks of ``chunk_size``, replicates of similar
     start population together: a block computes on as many agent slots as its largest replicate
-    needs, so similar sizes waste fewer. Which block a replicate runs in never changes its numbers."""
+    needs, so similar sizes waste fewer. Which block a replicate runs in never changes its numbers.
+    The Mesa engine runs replicates one by one: its blocks are consecutive replicates."""
     idx = np.arange(first, first + runs, dtype=np.int64)
+    if prep.engine != "core":
+        return [idx[i:i + chunk_size] for i in range(0, runs, chunk_size)]
     size = np.concatenate([
         sample_parameters(prep.scenario, ReplicateStreams(seed, idx[i:i + 4096], PARAMETERS))["firms"]
         for i in range(0, runs, 4096)])
@@ -91,6 +101,9 @@ def _init_worker(prep: Prepared) -> None:
 
 def _work(args) -> tuple[np.ndarray, dict]:
     seed, reps = args
+    if _PREP.engine == "mesa":
+        from ..abm.batch import simulate_block as simulate_mesa
+        return reps, simulate_mesa(_PREP, seed, reps)
     return reps, simulate_block(_PREP, seed, reps)
 
 
@@ -109,7 +122,7 @@ def simulate(prep: Prepared, seed: int, todo: list[np.ndarray], workers: int, on
 
 
 def run(scenario, runs: int | None = None, seed: int | None = None, workers: int = 1,
-        chunk_size: int | None = None, first_replicate: int = 0, progress=None) -> Results:
+        chunk_size: int | None = None, first_replicate: int = 0, progress=None, engine: str = "core") -> Results:
     """Simulate ``runs`` replicates (default: the scenario's) with ``seed`` (default: the scenario's)
     in memory and return their indicators in replicate order. ``progress(n)`` is called with the
     replicates finished in each block. See ``sim.runner`` for runs that stream to disk and resume."""
@@ -118,7 +131,7 @@ def run(scenario, runs: int | None = None, seed: int | None = None, workers: int
     chunk_size = scenario.run.chunk_size if chunk_size is None else int(chunk_size)
     if runs < 1 or chunk_size < 1 or workers < 1:
         raise ValueError("runs, chunk_size and workers must be at least 1")
-    prep = Prepared.of(scenario)
+    prep = Prepared.of(scenario, engine)
     parts: list[tuple[np.ndarray, dict]] = []
 
     def keep(reps, ind):

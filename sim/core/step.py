@@ -255,8 +255,7 @@ def _enter(f, L: Layout, pol: Policy, p, u, year, free, n_recruited, incubated, 
 
     # sector: recruitment mix, incubators' sectors, or the population mix
     rec = pol.levers["tech_recruitment"]
-    mix = np.array([rec.sector_mix.get(s, 0.0) for s in SECTORS]) if rec is not None else np.diff(L.sector_cdf, prepend=0.0)
-    cdf_rec = np.cumsum(mix) / max(mix.sum(), 1e-12)
+    cdf_rec = D.recruit_sector_cdf(pol, L)
     cdf_inc = np.cumsum(inc_weights, axis=1) / np.maximum(inc_weights.sum(axis=1, keepdims=True), 1e-12)
     us = uu(U_INNOVATE)
     sector = np.where(recruited, np.searchsorted(cdf_rec, us, side="right"),

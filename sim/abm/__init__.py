@@ -1,0 +1,35 @@
+"""The Mesa agent model of the innovation ecosystem: one object per firm, university, institute
+and incubator, the same rules as the vectorized core (``sim.rules``), for stepping through and
+inspecting a replicate in Jupyter.
+
+    from sim.abm import InnovationModel
+    model = InnovationModel(load_scenario("scenarios/baseline.toml"), seed=1)
+
+``agents.py`` (the agents), ``model.py`` (the model, which owns the RNG), ``batch.py`` (many
+replicates, for ``innovsim run --engine mesa``), ``app.py`` (the SolaraViz page). Mesa loads only
+when this package is imported.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+__all__ = ["InnovationModel", "Enterprise", "University", "Institute", "Incubator", "run"]
+
+if TYPE_CHECKING:
+    from .agents import Enterprise, Incubator, Institute, University
+    from .batch import run
+    from .model import InnovationModel
+
+
+def __getattr__(name: str):
+    if name == "InnovationModel":
+        from .model import InnovationModel
+        return InnovationModel
+    if name in ("Enterprise", "University", "Institute", "Incubator"):
+        from . import agents
+        return getattr(agents, name)
+    if name == "run":
+        from .batch import run
+        return run
+    raise AttributeError(f"module 'sim.abm' has no attribute {name!r}")
