@@ -4,6 +4,8 @@
     innovsim schema > scenario.schema.json
     innovsim run scenarios/baseline.toml --runs 2000 --workers 8
     innovsim compare scenarios/baseline.toml scenarios/more_subsidy.toml
+    innovsim sweep scenarios/sweeps/levers.toml --out results/levers
+    innovsim analyze results/levers
 
 Exit codes: 0 success, 2 a mistake the user can fix (a broken scenario file, a bad option):
 the message is one paragraph on stderr, never a traceback. Any other exception is a bug and
@@ -119,6 +121,28 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("b", metavar="B", help="second scenario TOML file")
     _add_run_options(p)
     p.set_defaults(func=_cmd_compare)
+
+    p = sub.add_parser("sweep", help="run a lever sweep (resumable; local processes or Dask)",
+                       description="Run every point of a sweep file, writing each to DIR/sweep.sqlite as it "
+                                   "finishes. Run the same command again to resume an interrupted sweep.")
+    p.add_argument("sweep", metavar="SWEEP", help="sweep TOML file (see scenarios/sweeps/)")
+    p.add_argument("--out", metavar="DIR", required=True, help="folder for the results (required)")
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=_positive_int, metavar="K",
+                       help="local worker processes (default: all cores)")
+    where.add_argument("--scheduler", metavar="ADDRESS",
+                       help="a running Dask scheduler, e.g. tcp://10.0.0.5:8786 (needs the 'cluster' extra)")
+    where.add_argument("--dask-local", type=_positive_int, metavar="N",
+                       help="start a Dask LocalCluster of N worker processes (needs the 'cluster' extra)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=_cmd_sweep)
+
+    p = sub.add_parser("analyze", help="analyse a sweep: response curves, odds per yuan, Sobol' indices",
+                       description="Read DIR/sweep.sqlite and write the analysis (report.md, tables, plots) "
+                                   "to DIR/analysis.")
+    p.add_argument("dir", metavar="DIR", help="a sweep's results folder")
+    p.add_argument("--out", metavar="FOLDER", help="where to write the analysis (default: DIR/analysis)")
+    p.set_defaults(func=_cmd_analyze)
     return parser
 
 
@@ -273,6 +297,61 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         doc = {"a": a.meta.name, "b": b.meta.name, "runs": runs, "seed": seed, **comparison.to_dict()}
         (out / "compare.json").write_text(json.dumps(round_floats(doc), indent=2, ensure_ascii=False) + "\n",
                                           encoding="utf-8")
+    return EXIT_OK
+
+
+def _cmd_sweep(args: argparse.Namespace) -> int:
+    """innovsim sweep SWEEP --out DIR: run (or resume) a sweep; finished points are kept."""
+    from .sweep.spec import load_sweep
+
+    sweep = load_sweep(args.sweep)
+    _prepare_out(args.out)
+    from .sweep.executors import DaskExecutor, LocalExecutor
+    from .sweep.runner import run_sweep
+
+    if args.scheduler or args.dask_local:
+        executor = DaskExecutor(address=args.scheduler, local_workers=args.dask_local)
+    else:
+        executor = LocalExecutor(_workers(args))
+    s = sweep.spec.sweep
+    print(f"Sweep {s.name}: {sweep.n_points} points ({sweep.spec.design.kind}) x {s.replicates} replicates, "
+          f"seed {s.seed}, base scenario {sweep.base.meta.name}; on {executor.describe()}", file=sys.stderr)
+    bar = None
+    if not args.quiet:
+        from tqdm import tqdm
+        tqdm.monitor_interval = 0
+        bar = tqdm(total=0, desc=s.name, unit="point", file=sys.stderr, dynamic_ncols=True, leave=False)
+    try:
+        summary = run_sweep(sweep, args.out, executor, progress=bar)
+    finally:
+        if bar is not None:
+            bar.close()
+    rate = summary.ran / summary.seconds * 60 if summary.seconds > 0 else 0.0
+    print(f"{summary.points} points: {summary.reused} already done, {summary.ran} run now in {summary.seconds:.1f} s "
+          f"({rate:.1f} points a minute, {summary.agent_years / max(summary.seconds, 1e-9):,.0f} agent-years/s)")
+    if summary.failed:
+        print(f"{len(summary.failed)} points failed (recorded in {args.out}/sweep.sqlite; rerun the command to "
+              "retry them):")
+        for point, error in summary.failed[:20]:
+            print(f"  point {point}: {error.splitlines()[0] if error else 'unknown error'}")
+    print(f"Results in {args.out}/sweep.sqlite; analyse with: innovsim analyze {args.out}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _cmd_analyze(args: argparse.Namespace) -> int:
+    """innovsim analyze DIR: the report, tables and plots of a sweep."""
+    from pathlib import Path
+
+    from .sweep.analyze import analyze_sweep, write_analysis
+
+    analysis = analyze_sweep(args.dir)
+    out = Path(args.out) if args.out else Path(args.dir) / "analysis"
+    _prepare_out(out)
+    written = write_analysis(analysis, out)
+    report = out / "report.md"
+    if report.exists():
+        print(report.read_text(encoding="utf-8"))
+    print(f"Analysis in {out}: {', '.join(p.name for p in written)}", file=sys.stderr)
     return EXIT_OK
 
 

@@ -2,8 +2,10 @@
 
 Each notebook is executed with nbclient on a fresh ``python3`` kernel, with its working directory
 set to notebooks/ (so relative paths such as ``../scenarios/baseline.toml`` resolve as they do for
-a researcher who opens it in Jupyter), ``INNOVSIM_NB_RUNS=64`` and ``INNOVSIM_NB_MESA_RUNS=4`` (the
-agent-model replicates of 02_agents.ipynb) so the simulations stay small.
+a researcher who opens it in Jupyter), ``INNOVSIM_NB_RUNS=64``, ``INNOVSIM_NB_MESA_RUNS=4`` (the
+agent-model replicates of 02_agents.ipynb) and ``INNOVSIM_NB_SWEEP_POINTS=20`` x
+``INNOVSIM_NB_SWEEP_REPLICATES=16`` (the lever sweep of 04_sweeps.ipynb, whose Dask run stays off:
+``INNOVSIM_NB_DASK`` unset) so the simulations stay small.
 The executed copy is kept in memory only; the notebook files are not rewritten.
 """
 
@@ -21,6 +23,8 @@ NOTEBOOK_DIR = Path(__file__).resolve().parents[1] / "notebooks"
 NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("*.ipynb"))
 RUNS = "64"
 MESA_RUNS = "4"
+SWEEP_POINTS = "20"        # a Sobol' design of N = 4 base rows x (3 levers + 2)
+SWEEP_REPLICATES = "16"
 CELL_TIMEOUT = 600  # seconds per cell
 
 
@@ -33,6 +37,9 @@ def test_notebook_executes(path, monkeypatch):
     # the kernel is a child process: it inherits this environment
     monkeypatch.setenv("INNOVSIM_NB_RUNS", RUNS)
     monkeypatch.setenv("INNOVSIM_NB_MESA_RUNS", MESA_RUNS)
+    monkeypatch.setenv("INNOVSIM_NB_SWEEP_POINTS", SWEEP_POINTS)
+    monkeypatch.setenv("INNOVSIM_NB_SWEEP_REPLICATES", SWEEP_REPLICATES)
+    monkeypatch.delenv("INNOVSIM_NB_DASK", raising=False)   # no Dask cluster in the test
     nb = nbformat.read(path, as_version=4)
     client = nbclient.NotebookClient(
         nb,

@@ -42,7 +42,7 @@ from mesa.visualization.utils import update_counter
 
 from sim.abm.agents import ORIGINS
 from sim.abm.model import InnovationModel
-from sim.scenario.loader import apply_overrides, load_scenario
+from sim.scenario.loader import apply_overrides_fitting_budget, load_scenario
 from sim.scenario.schema import PLATFORM_LEVELS, SECTORS, Scenario
 
 
@@ -87,25 +87,19 @@ def _scenario_of(scenario: str | Path | Scenario | None) -> Scenario:
 
 def with_budgets(scenario: Scenario, budgets_m: dict[str, float | None]) -> Scenario:
     """``scenario`` with the levers' annual budgets set (million CNY a year; None keeps the
-    scenario's), through ``apply_overrides`` so the result is validated like a file. If the
-    levers then spend more than ``budget.annual_total_cny`` in some year, the cap is raised to
-    that year's spending, so every slider combination gives a valid scenario."""
+    scenario's), validated like a file. If the levers then spend more than
+    ``budget.annual_total_cny`` in some year, the cap is raised to that year's spending, so every
+    slider combination gives a valid scenario."""
     levers = scenario.levers.active()
-    overrides, new_levers = {}, dict(levers)
+    overrides = {}
     for key, value in budgets_m.items():
         if value is None:
             continue
         if key not in levers:
             raise ValueError(f"the scenario has no lever '{key}' to set a budget for "
                              f"(its levers: {', '.join(levers)})")
-        cny = float(value) * MILLION
-        overrides[f"levers.{key}.annual_budget_cny"] = cny
-        new_levers[key] = levers[key].model_copy(update={"annual_budget_cny": cny})
-    h = scenario.horizon
-    peak = max(sum(lv.budget_in(y) for lv in new_levers.values()) for y in range(h.base_year + 1, h.end_year + 1))
-    if peak > scenario.budget.annual_total_cny:
-        overrides["budget.annual_total_cny"] = peak
-    return apply_overrides(scenario, overrides) if overrides else scenario
+        overrides[f"levers.{key}.annual_budget_cny"] = float(value) * MILLION
+    return apply_overrides_fitting_budget(scenario, overrides) if overrides else scenario
 
 
 class LeverModel(InnovationModel):

@@ -312,3 +312,19 @@ def apply_overrides(scenario_or_dict: Scenario | Mapping, overrides: Mapping[str
     for dotted, value in overrides.items():
         _set_path(data, str(dotted), value)
     return _validate(data, source, layers or None)
+
+
+def peak_lever_spending(scenario: Scenario) -> float:
+    """The most the scenario's levers spend together in one simulated year, CNY."""
+    h, levers = scenario.horizon, scenario.levers.active().values()
+    return max(sum(lv.budget_in(y) for lv in levers) for y in range(h.base_year + 1, h.end_year + 1))
+
+
+def apply_overrides_fitting_budget(scenario: Scenario, overrides: Mapping[str, Any],
+                                   source: str | None = None) -> Scenario:
+    """``apply_overrides``, with ``budget.annual_total_cny`` raised to the levers' peak annual
+    spending if the overrides make them spend more than the cap (never lowered). For tools that
+    explore lever budgets (sweeps, the Mesa page), where the cap is not the question asked."""
+    unlimited = apply_overrides(scenario, {**overrides, "budget.annual_total_cny": 1e18}, source)
+    cap = max(scenario.budget.annual_total_cny, peak_lever_spending(unlimited))
+    return apply_overrides(scenario, {**overrides, "budget.annual_total_cny": cap}, source)
