@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .. import parameters as parameters_registry
 from ..indicators import INDICATORS
 from ..results import Results
 from .init import Layout, build_layout, initial_block
@@ -27,6 +28,7 @@ from .streams import INITIAL, PARAMETERS, YEARS, ReplicateStreams
 
 
 ENGINES = ("core", "mesa")
+_INTEGER = {p.name for p in parameters_registry.ALL if p.integer}
 
 
 @dataclass(frozen=True)
@@ -46,10 +48,15 @@ class Prepared:
         return cls(scenario, build_layout(scenario), build_policy(scenario), engine)
 
 
-def simulate_block(prep: Prepared, seed: int, replicates) -> dict[str, np.ndarray]:
-    """Simulate the given replicate indices together; return indicators, each (len, years)."""
+def simulate_block(prep: Prepared, seed: int, replicates, parameters: dict | None = None) -> dict[str, np.ndarray]:
+    """Simulate the given replicate indices together; return indicators, each (len, years).
+    ``parameters`` (name -> one value per replicate) replaces those parameters' draws: a
+    calibration sets the values it proposes this way."""
     sc, L, pol = prep.scenario, prep.layout, prep.policy
     params = sample_parameters(sc, ReplicateStreams(seed, replicates, PARAMETERS))
+    for name, values in (parameters or {}).items():
+        values = np.broadcast_to(np.asarray(values, dtype=np.float64), (len(replicates),)).copy()
+        params[name] = np.round(values) if name in _INTEGER else values
     block = initial_block(sc, L, params, ReplicateStreams(seed, replicates, INITIAL))
     streams = ReplicateStreams(seed, replicates, YEARS)
     buf = Buffers(len(streams), L.capacity)

@@ -3,7 +3,9 @@
 Returns one float64 array of length block per parameter. Each replicate's parameter stream gives
 one uniform per registry parameter, in registry order, turned into the value by the inverse CDF:
 reproducible, independent of chunking, and common across scenarios (a parameter keeps its
-uniform whatever the other parameters' distributions are).
+uniform whatever the other parameters' distributions are). A scenario with a ``[posterior]``
+file takes the calibrated parameters from one posterior sample per replicate instead
+(``sim/calibration/posterior.py``).
 """
 
 from __future__ import annotations
@@ -24,11 +26,22 @@ def sample_parameters(scenario, streams: ReplicateStreams) -> dict[str, np.ndarr
         values = getattr(scenario, section)
         for p in parameters.BY_SECTION[section].values():
             specs.append((p, as_dist(getattr(values, p.name))))
-    u = streams.uniform(np.empty((len(streams), len(specs))))
+    # one uniform per parameter, and one more that picks the posterior sample (drawn always, so
+    # naming a posterior file does not shift any other parameter's uniform)
+    u = streams.uniform(np.empty((len(streams), len(specs) + 1)))
     out = {}
     for i, (p, dist) in enumerate(specs):
         x = np.clip(dist.ppf(u[:, i], (p.low, p.high)), p.low, p.high).astype(np.float64)
         out[p.name] = np.round(x) if p.integer else x
+    if getattr(scenario, "posterior", None) is not None:
+        from ..calibration.posterior import read_posterior
+
+        post = read_posterior(scenario.posterior.file)
+        rows = post.pick(u[:, -1])
+        integer = {p.name for p, _ in specs if p.integer}
+        for j, name in enumerate(post.names):
+            x = post.samples[rows, j].astype(np.float64)
+            out[name] = np.round(x) if name in integer else x
     return out
 
 

@@ -130,6 +130,7 @@ def _load_layers(path: Path, name: str, source: str | None, chain: list[tuple[Pa
             raise ScenarioError(f"'extends' goes round in a circle: {cycle}", file=chain[-1][1],
                                 field="extends", source=source)
     data = read_toml(path, name, source)
+    _resolve_posterior_path(data, path)
     layers: Layers = [(name, data)]
     parent = _parent_of(data, name, source)
     if parent is None:
@@ -142,6 +143,13 @@ def _load_layers(path: Path, name: str, source: str | None, chain: list[tuple[Pa
             "extends is read relative to the folder of the file that contains it",
             file=name, field="extends", value=parent, source=source)
     return layers + _load_layers(parent_path, parent_name, source, chain + [(key, name)])
+
+
+def _resolve_posterior_path(data: dict, path: Path) -> None:
+    """``posterior.file`` is written relative to the file that names it; make it absolute."""
+    post = data.get("posterior")
+    if isinstance(post, dict) and isinstance(post.get("file"), str) and not os.path.isabs(post["file"]):
+        post["file"] = str((path.parent / post["file"]).resolve())
 
 
 def _merge_layers(layers: Layers) -> dict:

@@ -335,6 +335,13 @@ class Goal(Strict):
         return [Condition(indicator=self.indicator, comparison=self.comparison, threshold=self.threshold)]
 
 
+class PosteriorRef(Strict):
+    """Calibrated parameters: each replicate takes one sample of a posterior file (see
+    ``sim/calibration/posterior.py``) for the parameters it holds."""
+
+    file: str = Field(min_length=1, description="posterior CSV (weight + parameter columns), relative to this file")
+
+
 class Scenario(Strict):
     """A complete scenario after ``extends`` has been resolved."""
 
@@ -350,6 +357,7 @@ class Scenario(Strict):
     agents: Agents
     levers: Levers = Levers()
     goals: dict[str, Goal] = Field(min_length=1)
+    posterior: PosteriorRef | None = Field(None, description="draw calibrated parameters from a posterior file")
 
     @model_validator(mode="after")
     def _cross_checks(self):
