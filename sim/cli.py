@@ -6,6 +6,7 @@
     innovsim compare scenarios/baseline.toml scenarios/more_subsidy.toml
     innovsim sweep scenarios/sweeps/levers.toml --out results/levers
     innovsim analyze results/levers
+    innovsim calibrate calibration/targets.toml --out calibration/runs/baseline
 
 Exit codes: 0 success, 2 a mistake the user can fix (a broken scenario file, a bad option):
 the message is one paragraph on stderr, never a traceback. Any other exception is a bug and
@@ -136,6 +137,17 @@ def build_parser() -> argparse.ArgumentParser:
                        help="start a Dask LocalCluster of N worker processes (needs the 'cluster' extra)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_cmd_sweep)
+
+    p = sub.add_parser("calibrate", help="fit the model to the observed figures (ABC-SMC; resumable)",
+                       description="Fit a hindcast of the model to the observations named in a calibration "
+                                   "file by ABC-SMC. Each generation is checkpointed in DIR/checkpoints; run the "
+                                   "same command again to resume. Writes DIR/posterior.csv and DIR/report.md.")
+    p.add_argument("targets", metavar="TARGETS", help="calibration file, e.g. calibration/targets.toml")
+    p.add_argument("--out", metavar="DIR", required=True, help="folder for the posterior and the report")
+    p.add_argument("--holdout-year", type=_positive_int, metavar="YEAR",
+                   help="leave that year's observations out of the fit and report how well they are predicted")
+    p.add_argument("--quiet", action="store_true", help="no progress lines")
+    p.set_defaults(func=_cmd_calibrate)
 
     p = sub.add_parser("analyze", help="analyse a sweep: response curves, odds per yuan, Sobol' indices",
                        description="Read DIR/sweep.sqlite and write the analysis (report.md, tables, plots) "
@@ -335,6 +347,32 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
         for point, error in summary.failed[:20]:
             print(f"  point {point}: {error.splitlines()[0] if error else 'unknown error'}")
     print(f"Results in {args.out}/sweep.sqlite; analyse with: innovsim analyze {args.out}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _cmd_calibrate(args: argparse.Namespace) -> int:
+    """innovsim calibrate TARGETS --out DIR: ABC-SMC of the hindcast; resumes from checkpoints."""
+    import time
+    from pathlib import Path
+
+    from .calibration.targets import load_targets
+
+    load_targets(args.targets)          # a broken file is reported before anything is written
+    _prepare_out(args.out)
+    from .calibration.run import calibrate
+
+    start = time.perf_counter()
+
+    def progress(g):
+        if not args.quiet:
+            eps = "inf" if g.eps == float("inf") else f"{g.eps:.3g}"
+            print(f"generation {g.t}: tolerance {eps}, {g.simulations:,} simulations, acceptance "
+                  f"{g.acceptance:.3f}, ESS {g.ess:.0f} ({time.perf_counter() - start:.0f} s)", file=sys.stderr)
+
+    fit = calibrate(args.targets, args.out, progress=progress, holdout_year=args.holdout_year)
+    print(Path(args.out, "report.md").read_text(encoding="utf-8"))
+    print(f"Posterior in {Path(args.out, 'posterior.csv')} ({len(fit.result.last.weights)} particles); a scenario "
+          f"uses it with [posterior] file = \"...\"", file=sys.stderr)
     return EXIT_OK
 
 

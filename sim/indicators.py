@@ -28,6 +28,7 @@ INDICATORS: dict[str, tuple[str, str]] = {
     "firms": ("firms", "modelled enterprises alive"),
     "above_scale": ("firms", "above-scale industrial enterprises"),
     "hte_new": ("firms", "certificates granted in the year (first or renewed)"),
+    "hte_first": ("firms", "first certificates granted in the year (firms not certified the year before)"),
     "hte_in_zone": ("firms", "HTEs located in the high-tech zone"),
     "entrants": ("firms", "firms entering in the year (incubated, recruited, spontaneous)"),
     "recruited": ("firms", "tech firms recruited in the year"),

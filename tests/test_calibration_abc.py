@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sim.calibration.abc import Prior, Settings, run_abc
+from sim.calibration.abc import Settings, run_abc
 
 ROOT = Path(__file__).resolve().parents[1]
 OBSERVED = 4.3
@@ -77,9 +77,11 @@ def test_same_seed_same_posterior_and_resume_from_checkpoints(toy, tmp_path):
     assert len(extended.generations) == 4
     np.testing.assert_array_equal(extended.last.u, clean.last.u)
     np.testing.assert_array_equal(extended.last.weights, clean.last.weights)
-    with pytest.raises(ValueError, match="another calibration"):   # another seed: not resumed by mistake
-        run_abc(toy.prior, toy.simulate, toy.distance, Settings(population=100, generations=4, seed=9),
-                checkpoint_dir=tmp_path / "c")
+    # another seed: the old checkpoints are discarded, not resumed by mistake
+    other = Settings(population=100, generations=2, seed=9)
+    fresh = run_abc(toy.prior, toy.simulate, toy.distance, other, checkpoint_dir=tmp_path / "c")
+    np.testing.assert_array_equal(fresh.last.u, run_abc(toy.prior, toy.simulate, toy.distance, other).last.u)
+    assert sorted(p.name for p in (tmp_path / "c").glob("gen-*.npz")) == ["gen-0.npz", "gen-1.npz"]
 
 
 def test_sigkill_then_resume_gives_the_same_posterior(toy, tmp_path):

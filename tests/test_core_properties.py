@@ -69,7 +69,7 @@ NON_NEGATIVE = ("revenue", "propensity", "rd_ratio", "st_factor", "knowledge", "
                 "rd_lag1", "rd_lag2", "sales_lag1", "sales_lag2")
 SHARES = ("platform_share_above_scale", "platform_share_hte")
 COUNTS = ("hte_count", "tech_based_count", "national_platforms", "agri_platforms", "maker_spaces",
-          "firms", "above_scale", "hte_new", "hte_in_zone", "entrants", "recruited", "incubated", "exits",
+          "firms", "above_scale", "hte_new", "hte_first", "hte_in_zone", "entrants", "recruited", "incubated", "exits",
           "collaborations", "entrants_dropped")
 
 
@@ -116,6 +116,7 @@ def check_state(block, layout, year: int, ind: dict) -> None:
         assert np.all((ind[k] >= 0) & (ind[k] <= 1)), f"{where}: {k} = {ind[k]}"
     assert np.all((ind["innovation_rank"] >= 1) & (ind["innovation_rank"] <= 38))
     assert np.all(np.isin(ind["national_htz"], [0.0, 1.0]))
+    assert np.all(ind["hte_first"] <= ind["hte_new"]), f"{where}: more first certificates than certificates"
     assert np.all((ind["talent_factor"] >= 0) & (ind["talent_factor"] <= 1))
 
     # indicators agree with the agents

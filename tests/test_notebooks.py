@@ -5,7 +5,8 @@ set to notebooks/ (so relative paths such as ``../scenarios/baseline.toml`` reso
 a researcher who opens it in Jupyter), ``INNOVSIM_NB_RUNS=64``, ``INNOVSIM_NB_MESA_RUNS=4`` (the
 agent-model replicates of 02_agents.ipynb) and ``INNOVSIM_NB_SWEEP_POINTS=20`` x
 ``INNOVSIM_NB_SWEEP_REPLICATES=16`` (the lever sweep of 04_sweeps.ipynb, whose Dask run stays off:
-``INNOVSIM_NB_DASK`` unset) so the simulations stay small.
+``INNOVSIM_NB_DASK`` unset) and ``INNOVSIM_NB_CAL_POPULATION=40`` x ``INNOVSIM_NB_CAL_GENERATIONS=2`` (the ABC-SMC
+budget of 03_calibration.ipynb) so the simulations stay small.
 The executed copy is kept in memory only; the notebook files are not rewritten.
 """
 
@@ -25,6 +26,8 @@ RUNS = "64"
 MESA_RUNS = "4"
 SWEEP_POINTS = "20"        # a Sobol' design of N = 4 base rows x (3 levers + 2)
 SWEEP_REPLICATES = "16"
+CAL_POPULATION = "40"      # particles per ABC-SMC generation (03_calibration.ipynb)
+CAL_GENERATIONS = "2"
 CELL_TIMEOUT = 600  # seconds per cell
 
 
@@ -39,6 +42,8 @@ def test_notebook_executes(path, monkeypatch):
     monkeypatch.setenv("INNOVSIM_NB_MESA_RUNS", MESA_RUNS)
     monkeypatch.setenv("INNOVSIM_NB_SWEEP_POINTS", SWEEP_POINTS)
     monkeypatch.setenv("INNOVSIM_NB_SWEEP_REPLICATES", SWEEP_REPLICATES)
+    monkeypatch.setenv("INNOVSIM_NB_CAL_POPULATION", CAL_POPULATION)
+    monkeypatch.setenv("INNOVSIM_NB_CAL_GENERATIONS", CAL_GENERATIONS)
     monkeypatch.delenv("INNOVSIM_NB_DASK", raising=False)   # no Dask cluster in the test
     nb = nbformat.read(path, as_version=4)
     client = nbclient.NotebookClient(

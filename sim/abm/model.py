@@ -183,7 +183,8 @@ class InnovationModel(mesa.Model):
         first_grants = sum(q["first"] for q in pend)
         new_level = [q["platform"] for q, f in zip(pend, firms) if q["platform"] > f.platform]
         upgrades = np.array([[new_level.count(R.MUNICIPAL), new_level.count(R.NATIONAL)]], float)
-        flows = {"hte_new": sum(q["granted"] for q in pend), "exits": sum(bool(q["exits"]) for q in pend),
+        flows = {"hte_new": sum(q["granted"] for q in pend), "hte_first": first_grants,
+                 "exits": sum(bool(q["exits"]) for q in pend),
                  "collaborations": sum(f.with_inst or f.with_univ for f in firms), "talent_factor": y.tf}
         univ_collabs = sum(f.with_univ for f in firms)
         firm_rd = sum(f.rd_spend for f in firms)

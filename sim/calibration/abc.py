@@ -100,10 +100,13 @@ Distance = Callable[[np.ndarray], np.ndarray]
 
 
 def run_abc(prior: Prior, simulate: Simulator, distance: Distance, settings: Settings,
-            checkpoint_dir: str | Path | None = None, progress: Callable[[Generation], None] | None = None) -> Result:
+            checkpoint_dir: str | Path | None = None, progress: Callable[[Generation], None] | None = None,
+            key: dict | None = None) -> Result:
     """Run ABC-SMC; with ``checkpoint_dir``, each finished generation is saved there and a rerun
-    continues after the last saved generation (same settings, same result)."""
-    store = _Checkpoints(checkpoint_dir, prior, settings) if checkpoint_dir is not None else None
+    continues after the last saved generation (same settings, same result). ``key`` describes
+    what else fixes the numbers (e.g. the observations): checkpoints made under another key, or
+    other settings, are discarded and the run starts afresh."""
+    store = _Checkpoints(checkpoint_dir, prior, settings, key) if checkpoint_dir is not None else None
     result = Result(prior)
     if store is not None:
         result.generations = store.load()
@@ -183,19 +186,24 @@ def _next(prev: Generation, prior: Prior, simulate, distance, settings, rng, d, 
 
 class _Checkpoints:
     """One ``gen-<t>.npz`` per finished generation, written to a temporary name and renamed (a
-    killed run leaves no half-written file); ``run.json`` records what the run is, so a folder
-    of another calibration is not resumed by mistake (more generations may be asked for)."""
+    killed run leaves no half-written file); ``run.json`` records what the run is, so the
+    checkpoints of another calibration (other parameters, settings or observations) are
+    discarded rather than resumed (asking for more generations extends a run)."""
 
-    def __init__(self, folder, prior: Prior, settings: Settings):
+    def __init__(self, folder, prior: Prior, settings: Settings, extra: dict | None = None):
         self.folder = Path(folder)
         self.folder.mkdir(parents=True, exist_ok=True)
         # what fixes each generation's numbers (not how many generations: a run can be extended)
         key = {"names": list(prior.names), "population": settings.population, "quantile": settings.quantile,
-               "batch": settings.batch, "seed": settings.seed}
+               "batch": settings.batch, "seed": settings.seed, "extra": extra or {}}
         run = self.folder / "run.json"
-        if run.exists() and json.loads(run.read_text()) != key:
-            raise ValueError(f"{self.folder} holds checkpoints of another calibration (other parameters or "
-                             "settings); use another folder or delete it")
+        try:
+            same = json.loads(run.read_text()) == key
+        except (OSError, ValueError):
+            same = False
+        if not same:
+            for old in self.folder.glob("gen-*.npz"):
+                old.unlink()
         run.write_text(json.dumps(key))
 
     def load(self) -> list[Generation]:

@@ -21,8 +21,8 @@ hc_gdp                 100m_CNY      ``gdp``: Hechuan GDP in the year
 hc_hte_count           firms         ``hte_count``: HTEs holding a valid certificate at year end
 hc_tech_based_count    firms         ``tech_based_count``: registered tech-based enterprises
 hc_rd_intensity        pct           ``rd_intensity``: Hechuan R&D spending / GDP
-hc_hte_first_grants    firms         HTE certificates granted for the first time in the year
-                                     (``hte_new`` counts first and renewed grants)
+hc_hte_first_grants    firms         ``hte_first``: HTE certificates granted for the first time in
+                                     the year (``hte_new`` counts first and renewed grants)
 hc_national_htz        flag          ``national_htz``: 1 once the zone is a national high-tech zone
 cq_rd_intensity        pct           ``cq_rd_intensity``: Chongqing R&D spending / GDP
 cq_hte_cagr            pct_per_year  growth of ``hte_count`` per year over 2017..year, compared
@@ -52,7 +52,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..scenario.errors import UserError, format_value, suggest
+from ..scenario.errors import UserError, format_value, located_message, suggest
 
 COLUMNS = ("series", "year", "value", "unit", "sd", "source", "confidence", "note")
 
@@ -103,14 +103,7 @@ class ObservationError(UserError):
             where += f", line {line}"
         if field:
             where += f", field '{field}'"
-        text = message.rstrip()
-        if text and text[-1] not in ".?!":
-            text += "."
-        if value is not None and format_value(value) not in text:
-            text += f" You gave {format_value(value)}."
-        if allowed:
-            text += f" Allowed: {allowed}."
-        super().__init__(f"{where}: {text}")
+        super().__init__(located_message(where, message, value, allowed))
 
 
 def derived_sd(value: float, unit: str, confidence: str) -> float:

@@ -239,7 +239,7 @@ def indicators(counts: dict, d: District, p: dict, extras: dict | None = None) -
         "above_scale": n_above,
         "high_level_talents": d.talents.copy(),
     }
-    defaults = {"hte_new": 0, "hte_in_zone": counts["hte_in_zone"], "entrants": 0, "recruited": 0,
+    defaults = {"hte_new": 0, "hte_first": 0, "hte_in_zone": counts["hte_in_zone"], "entrants": 0, "recruited": 0,
                 "incubated": 0, "exits": 0, "collaborations": 0, "talent_factor": 1.0, "lever_spend": 0.0,
                 "entrants_dropped": 0}
     for k, v in defaults.items():

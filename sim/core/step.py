@@ -224,7 +224,7 @@ def step(b: Block, L: Layout, pol: Policy, year: int, streams: ReplicateStreams,
     D.universities_and_zone(d, p, lv, u_small, n_projects, n_agri_new, zone_hte)
     books = D.close_year(d, p, lv, first_grants, upgrades, subsidy_rate, eligible_rd, row_total(rd_spend))
     extras = {
-        **books, "hte_new": np.count_nonzero(granted, axis=1), "hte_in_zone": zone_hte,
+        **books, "hte_new": np.count_nonzero(granted, axis=1), "hte_first": first_grants, "hte_in_zone": zone_hte,
         "entrants": n_recruited + incubated.sum(axis=1) + n_direct - dropped,
         "recruited": n_recruited, "incubated": incubated.sum(axis=1), "exits": np.count_nonzero(exits, axis=1),
         "collaborations": np.count_nonzero(with_inst, axis=1) + univ_collabs, "talent_factor": tf,

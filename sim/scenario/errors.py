@@ -56,6 +56,20 @@ def format_value(value: Any, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
+def located_message(where: str, message: str, value: Any = None, allowed: str | None = None) -> str:
+    """'<where>: <message>. You gave <value>. Allowed: <allowed>.' The one-paragraph form of every
+    file error a user can fix (sweep, calibration and observation files); ``value`` and
+    ``allowed`` are added only if the message does not already say them."""
+    text = message.rstrip()
+    if text and text[-1] not in ".?!":
+        text += "."
+    if value is not None and format_value(value) not in text:
+        text += f" You gave {format_value(value)}."
+    if allowed and allowed not in text:
+        text += f" Allowed: {allowed}."
+    return f"{where}: {text}"
+
+
 def toml_type(value: Any) -> str:
     """The TOML name of a Python value's type ('text', 'number', 'table', ...)."""
     if isinstance(value, bool):

@@ -336,3 +336,20 @@ def apply_overrides_fitting_budget(scenario: Scenario, overrides: Mapping[str, A
     unlimited = apply_overrides(scenario, {**overrides, "budget.annual_total_cny": 1e18}, source)
     cap = max(scenario.budget.annual_total_cny, peak_lever_spending(unlimited))
     return apply_overrides(scenario, {**overrides, "budget.annual_total_cny": cap}, source)
+
+
+def read_tool_toml(path: Path, error) -> dict:
+    """The content of a tool's TOML file (a sweep or calibration file); ``error(message)`` builds
+    the exception for a missing, unreadable or invalid file (naming the file is its job)."""
+    import tomllib
+
+    try:
+        return tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise error("the file does not exist") from None
+    except OSError as exc:
+        raise error(f"cannot read the file ({exc.strerror or exc})") from None
+    except UnicodeDecodeError:
+        raise error("the file is not UTF-8 text (save it as UTF-8)") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise error(f"not valid TOML: {exc}") from None

@@ -36,7 +36,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..scenario.errors import UserError, format_value, suggest
+from ..scenario.errors import UserError, format_value, located_message, suggest
 
 MIN_SOBOL_N = 4
 
@@ -47,14 +47,7 @@ class SweepError(UserError):
     def __init__(self, file: str, message: str, field: str | None = None, value=None, allowed: str | None = None):
         self.file, self.field, self.value, self.allowed = file, field, value, allowed
         where = f"In sweep file '{file}'" + (f", field '{field}'" if field else "")
-        text = message.rstrip()
-        if text and text[-1] not in ".?!":
-            text += "."
-        if value is not None and format_value(value) not in text:
-            text += f" You gave {format_value(value)}."
-        if allowed:
-            text += f" Allowed: {allowed}."
-        super().__init__(f"{where}: {text}")
+        super().__init__(located_message(where, message, value, allowed))
 
 
 class _Strict(BaseModel):
@@ -146,23 +139,14 @@ def design_points(spec: SweepFile) -> int:
 
 def load_sweep(path: str | os.PathLike) -> Sweep:
     """Read, validate and resolve a sweep file (its base scenario included)."""
-    import tomllib
-
     from pydantic import ValidationError
 
     from ..scenario.errors import ScenarioError
-    from ..scenario.loader import apply_overrides, load_scenario, scenario_to_dict
+    from ..scenario.loader import apply_overrides, load_scenario, read_tool_toml, scenario_to_dict
 
     path = Path(path)
     name = str(path)
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise SweepError(name, "the file does not exist") from None
-    except OSError as exc:
-        raise SweepError(name, f"cannot read the file ({exc.strerror or exc})") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise SweepError(name, f"not valid TOML: {exc}") from None
+    raw = read_tool_toml(path, lambda message: SweepError(name, message))
     try:
         spec = SweepFile.model_validate(raw)
     except ValidationError as exc:

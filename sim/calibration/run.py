@@ -1,0 +1,250 @@
+"""``innovsim calibrate``: fit the hindcast to the observations by ABC-SMC, write the posterior
+and the diagnostics.
+
+Steps: load the calibration file, the observations and the forecast scenario; build the 2017
+hindcast; the prior of every fitted parameter is its distribution in the hindcast scenario
+(mapped from the unit cube by its inverse CDF); run ABC-SMC (``abc.run_abc``) with a checkpoint
+per generation in ``DIR/checkpoints``; then write into DIR
+
+- ``posterior.csv``: weights, the fitted behavioural parameters, and the forecast's start values
+  taken from each particle's simulated 2022 (``[parameters] to_forecast``): the file a scenario
+  names in ``[posterior]``;
+- ``report.md``: prior against posterior per parameter (and which are identified), the posterior
+  predictive band of every observation and whether it covers it, the effective sample size and
+  the tolerance by generation;
+- ``predictive.csv``, ``parameters.csv`` and ``calibration.png``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .abc import Prior, Result, Settings, run_abc
+
+IDENTIFIED_RATIO = 0.5     # a parameter is "identified" if its 90% interval shrinks to half the prior's or less
+BAND = (0.05, 0.95)
+
+
+@dataclass
+class Fit:
+    """A finished calibration, with what the report needs."""
+
+    calibration: object
+    result: Result
+    names: list[str]                  # fitted parameters, "section.name"
+    summaries: list                   # hindcast.Summary
+    state: dict[str, str]             # forecast start value <- hindcast indicator in the last year
+    prior_draws: np.ndarray           # values (n, d) drawn from the prior, for the comparison
+    out: Path
+
+
+def make_prior(hindcast, names: list[str]) -> Prior:
+    """The fitted parameters' prior: each one's distribution in the hindcast scenario."""
+    from .. import parameters
+    from ..scenario.distributions import as_dist
+
+    registry = {p.name: p for p in parameters.ALL}
+    specs = []
+    for dotted in names:
+        section, _, name = dotted.partition(".")
+        p = registry[name]
+        specs.append((p, as_dist(getattr(getattr(hindcast, section), name))))
+
+    def ppf(u: np.ndarray) -> np.ndarray:
+        cols = []
+        for j, (p, dist) in enumerate(specs):
+            x = np.clip(dist.ppf(u[:, j], (p.low, p.high)), p.low, p.high)
+            cols.append(np.round(x) if p.integer else x)
+        return np.column_stack(cols)
+    return Prior(tuple(names), ppf)
+
+
+def calibrate(path, out, progress=None, holdout_year: int | None = None) -> Fit:
+    """Run (or resume) the calibration of ``path`` into folder ``out``. With ``holdout_year``,
+    that year's observations are left out of the fit and only predicted (out of sample)."""
+    from ..scenario.loader import load_scenario
+    from .hindcast import Simulator, distance, hindcast_scenario, summaries_of
+    from .observations import load_observations
+    from .targets import CalibrationError, load_targets
+
+    cal = load_targets(path)
+    s = cal.spec
+    obs = load_observations(cal.observations_path, s.hindcast.base_year, s.hindcast.end_year)
+    forecast = load_scenario(cal.scenario_path)
+    hindcast = hindcast_scenario(forecast, cal)
+    summaries = summaries_of(cal, obs, holdout_year)
+    if not any(not x.holdout for x in summaries):
+        raise CalibrationError(str(cal.path), "no observation matches any target: nothing to fit", "targets")
+    names = list(s.parameters.fit)
+    prior = make_prior(hindcast, names)
+    simulate = Simulator(hindcast, [n.partition(".")[2] for n in names], summaries, s.parameters.to_forecast,
+                         s.calibration.seed)
+    settings = Settings(population=s.calibration.population, generations=s.calibration.generations,
+                        quantile=s.calibration.quantile, batch=s.calibration.batch,
+                        max_simulations=s.calibration.max_simulations, seed=s.calibration.seed)
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    # what else fixes the numbers: the figures fitted and how (a changed observation file or target
+    # discards the checkpoints instead of resuming them)
+    key = {"summaries": [[x.series, x.year, x.value, x.sd, x.statistic, x.indicator, x.start, x.holdout]
+                         for x in summaries], "hindcast": s.hindcast.model_dump(mode="json"),
+           "state": s.parameters.to_forecast}
+    result = run_abc(prior, simulate, distance(summaries), settings, checkpoint_dir=out / "checkpoints",
+                     progress=progress, key=key)
+    rng = np.random.default_rng(np.random.SeedSequence(s.calibration.seed, spawn_key=(999,)))
+    fit = Fit(cal, result, names, summaries, dict(s.parameters.to_forecast),
+              prior.to_values(rng.random((4000, len(names)))), out)
+    write_outputs(fit)
+    return fit
+
+
+# ---- outputs ----------------------------------------------------------------------------------
+
+def weighted_quantiles(x: np.ndarray, w: np.ndarray, qs) -> np.ndarray:
+    order = np.argsort(x)
+    cw = np.cumsum(w[order]) / np.sum(w)
+    return np.interp(qs, cw, x[order])
+
+
+def parameter_table(fit: Fit):
+    """Prior and posterior 5/50/95% per fitted parameter, and whether it is identified."""
+    import pandas as pd
+
+    values, w = fit.result.values(), fit.result.last.weights
+    rows = []
+    for j, name in enumerate(fit.names):
+        pq = np.quantile(fit.prior_draws[:, j], [BAND[0], 0.5, BAND[1]])
+        qq = weighted_quantiles(values[:, j], w, [BAND[0], 0.5, BAND[1]])
+        prior_w, post_w = pq[2] - pq[0], qq[2] - qq[0]
+        ratio = post_w / prior_w if prior_w > 0 else float("nan")
+        rows.append({"parameter": name, "prior_p5": pq[0], "prior_median": pq[1], "prior_p95": pq[2],
+                     "posterior_p5": qq[0], "posterior_median": qq[1], "posterior_p95": qq[2],
+                     "width_ratio": ratio, "identified": bool(ratio <= IDENTIFIED_RATIO)})
+    return pd.DataFrame(rows)
+
+
+def predictive_table(fit: Fit):
+    """The posterior predictive 5-95% band of every observed figure and whether it covers it."""
+    import pandas as pd
+
+    s, w = fit.result.last.summaries, fit.result.last.weights
+    rows = []
+    for j, sm in enumerate(fit.summaries):
+        lo, med, hi = weighted_quantiles(s[:, j], w, [BAND[0], 0.5, BAND[1]])
+        rows.append({"series": sm.series, "year": sm.year, "statistic": sm.statistic, "indicator": sm.indicator,
+                     "holdout": sm.holdout,
+                     "observed": sm.value, "sd_used": sm.sd, "p5": lo, "median": med, "p95": hi,
+                     "covered": bool(lo - 1e-9 <= sm.value <= hi + 1e-9),
+                     "z_median": (med - sm.value) / sm.sd})
+    return pd.DataFrame(rows)
+
+
+def write_outputs(fit: Fit) -> list[Path]:
+    from .posterior import write_posterior
+
+    out, res = fit.out, fit.result
+    values = res.values()
+    # the 2017 start values and the hindcast-only parameters stay behind
+    skip = set(fit.calibration.spec.parameters.hindcast_only)
+    keep = [j for j, n in enumerate(fit.names) if not n.startswith("initial.") and n not in skip]
+    names = [fit.names[j].partition(".")[2] for j in keep] + list(fit.state)
+    m = len(fit.summaries)
+    state = res.last.summaries[:, m:m + len(fit.state)]
+    samples = np.column_stack([values[:, keep], state]) if keep or fit.state else values[:, :0]
+    written = [write_posterior(out / "posterior.csv", names, samples, res.last.weights)]
+    params, pred = parameter_table(fit), predictive_table(fit)
+    params.to_csv(out / "parameters.csv", index=False, float_format="%.6g")
+    pred.to_csv(out / "predictive.csv", index=False, float_format="%.6g")
+    history = [{"generation": g.t, "tolerance": g.eps, "simulations": g.simulations,
+                "acceptance": g.acceptance, "ess": g.ess} for g in res.generations]
+    (out / "history.json").write_text(json.dumps({"stopped": res.stopped, "generations": history}, indent=2) + "\n")
+    (out / "report.md").write_text(render_report(fit, params, pred, history), encoding="utf-8")
+    written += [out / "parameters.csv", out / "predictive.csv", out / "history.json", out / "report.md"]
+    written.append(plot(fit, params, pred))
+    return written
+
+
+def render_report(fit: Fit, params, pred, history) -> str:
+    c = fit.calibration
+    h = c.spec.hindcast
+    lines = [f"# Calibration: {c.path.name}", "",
+             f"ABC-SMC fit of a hindcast {h.base_year}-{h.end_year} of scenario `{c.scenario_path.name}` to "
+             f"{len(fit.summaries)} observed figures from `{c.observations_path.name}`. All figures are model "
+             "estimates.", "",
+             "## Tolerance by generation", "", "| generation | tolerance | simulations | acceptance | ESS |",
+             "|---|---|---|---|---|"]
+    lines += [f"| {g['generation']} | {g['tolerance']:.3g} | {g['simulations']:,} | {g['acceptance']:.3f} | "
+              f"{g['ess']:.0f} |" for g in history]
+    lines += ["", f"Stopped after: {fit.result.stopped}. Effective sample size of the posterior: "
+                  f"{fit.result.last.ess:.0f} of {len(fit.result.last.weights)} particles.", "",
+              "## Parameters: prior against posterior (5%, median, 95%)", "",
+              f"*Identified* = the posterior's 90% interval is at most {IDENTIFIED_RATIO:.0%} of the prior's: the "
+              "data moved it. The others are carried into the forecast with (nearly) their prior uncertainty.", "",
+              "| parameter | prior | posterior | width ratio | identified |", "|---|---|---|---|---|"]
+    for r in params.itertuples(index=False):
+        lines.append(f"| `{r.parameter}` | {r.prior_p5:.4g} / {r.prior_median:.4g} / {r.prior_p95:.4g} | "
+                     f"{r.posterior_p5:.4g} / {r.posterior_median:.4g} / {r.posterior_p95:.4g} | "
+                     f"{r.width_ratio:.2f} | {'yes' if r.identified else 'no'} |")
+    lines += ["", "## Posterior predictive against the observations (5-95% band)", "",
+              "| series | year | statistic of | observed (sd used) | median | band | covered |",
+              "|---|---|---|---|---|---|---|"]
+    for r in pred.itertuples(index=False):
+        lines.append(f"| {r.series}{' (held out)' if r.holdout else ''} | {r.year} | {r.statistic} of `{r.indicator}` | {r.observed:.4g} "
+                     f"({r.sd_used:.3g}) | {r.median:.4g} | {r.p5:.4g} to {r.p95:.4g} | "
+                     f"{'yes' if r.covered else '**no**'} |")
+    fitted, held = pred[~pred["holdout"]], pred[pred["holdout"]]
+    poor = fitted[~fitted["covered"]]
+    lines += ["", f"{int(fitted['covered'].sum())} of {len(fitted)} observed figures lie within their posterior "
+                  "predictive band."]
+    if len(poor):
+        lines.append("Fitted poorly (outside the band): " + ", ".join(f"{r.series} {r.year} (model median "
+                     f"{r.median:.3g} vs {r.observed:.3g})" for r in poor.itertuples(index=False)) + ".")
+    if len(held):
+        lines += ["", "## Out of sample", "",
+                  f"The {len(held)} figures of {int(held['year'].iloc[0])} were left out of the fit and predicted: "
+                  f"{int(held['covered'].sum())} of {len(held)} lie within the 5-95% predictive band (coverage "
+                  f"{held['covered'].mean():.0%}; rows marked (held out) above)."]
+    lines += ["", "## The forecast's start", "",
+              "`posterior.csv` holds, per particle, the fitted behavioural parameters and the forecast's start "
+              "values taken from the particle's simulated " + str(h.end_year) + ": " +
+              ", ".join(f"`{k}` <- `{v}`" for k, v in fit.state.items()) + ". A scenario uses it with "
+              "`[posterior] file = \"...\"`.", ""]
+    return "\n".join(lines)
+
+
+def plot(fit: Fit, params, pred) -> Path:
+    """Prior against posterior per parameter, and the predictive bands against the observations."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    values, w = fit.result.values(), fit.result.last.weights
+    d = len(fit.names)
+    cols = 4
+    rows = -(-d // cols) + 1
+    fig = Figure(figsize=(3.4 * cols, 2.6 * rows))
+    FigureCanvasAgg(fig)
+    for j, name in enumerate(fit.names):
+        ax = fig.add_subplot(rows, cols, j + 1)
+        ax.hist(fit.prior_draws[:, j], bins=30, density=True, alpha=0.4, label="prior")
+        ax.hist(values[:, j], bins=30, weights=w, density=True, alpha=0.6, label="posterior")
+        ax.set_title(name, fontsize=8)
+        ax.tick_params(labelsize=7)
+        if j == 0:
+            ax.legend(fontsize=7)
+    ax = fig.add_subplot(rows, 1, rows)
+    z_lo = (pred["p5"] - pred["observed"]) / pred["sd_used"]
+    z_hi = (pred["p95"] - pred["observed"]) / pred["sd_used"]
+    y = np.arange(len(pred))
+    ax.hlines(y, z_lo, z_hi, lw=3, alpha=0.6)
+    ax.plot((pred["median"] - pred["observed"]) / pred["sd_used"], y, "o", ms=4)
+    ax.axvline(0, color="k", lw=0.8)
+    ax.set_yticks(y, [f"{r.series} {r.year}" for r in pred.itertuples(index=False)], fontsize=6)
+    ax.set_xlabel("posterior predictive 5-95% band, in sd of the observation (0 = observed)")
+    fig.tight_layout()
+    path = fit.out / "calibration.png"
+    fig.savefig(path, dpi=100)
+    return path

@@ -1,0 +1,160 @@
+"""The calibration file (``calibration/targets.toml``): what is fitted, to what, and how.
+
+    [calibration]
+    scenario = "../scenarios/baseline.toml"   # the forecast scenario whose parameters are fitted
+    observations = "data/observed.csv"        # the observed figures (sim/calibration/observations.py)
+    population = 300                          # ABC-SMC particles per generation
+    generations = 6
+    seed = 1
+
+    [hindcast]                                # the model started in 2017 and run to 2022
+    base_year = 2017
+    end_year = 2022
+    [hindcast.set]                            # the 2017 start and the rules then in force
+    "initial.hte_count" = { dist = "triangular", low = 25, mode = 50, high = 85 }
+    "rules.superdeduction_extra" = 75
+
+    [parameters]
+    fit = ["initial.hte_count", "uncertainties.hte_apply_prob", ...]   # their priors: the hindcast's distributions
+    to_forecast = { hte_count = "hte_count", ... }   # forecast start value <- the hindcast's 2022 indicator
+
+    [[targets]]                               # one per observed series
+    series = "cq_hte_cagr"
+    statistic = "cagr"                        # level | growth | cagr
+    indicator = "hte_count"
+    sd_scale = 4                              # the observation's sd times this (a district is not the city)
+
+Mistakes give a ``CalibrationError`` naming the file, the field, the value and what is allowed.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ..scenario.errors import UserError, located_message, suggest
+
+
+class CalibrationError(UserError):
+    """A calibration file that cannot be used."""
+
+    def __init__(self, file: str, message: str, field: str | None = None, value: Any = None,
+                 allowed: str | None = None):
+        where = f"In calibration file '{file}'" + (f", field '{field}'" if field else "")
+        super().__init__(located_message(where, message, value, allowed))
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Settings(_Strict):
+    scenario: str = Field(min_length=1)
+    observations: str = Field(min_length=1)
+    population: int = Field(300, ge=10, le=100_000)
+    generations: int = Field(6, ge=1, le=100)
+    quantile: float = Field(0.5, gt=0, lt=1)
+    batch: int = Field(256, ge=8, le=100_000)
+    max_simulations: int = Field(200_000, ge=100)
+    seed: int = Field(1, ge=0)
+
+
+class Hindcast(_Strict):
+    base_year: int = Field(2017, ge=2000, le=2100)
+    end_year: int = Field(2022, ge=2001, le=2150)
+    set: dict[str, Any] = Field(default_factory=dict)
+
+
+class Parameters(_Strict):
+    fit: list[str] = Field(min_length=1)
+    hindcast_only: list[str] = Field(default_factory=list, description="fitted, but not carried to the forecast")
+    to_forecast: dict[str, str] = Field(default_factory=dict)
+
+
+class Target(_Strict):
+    series: str
+    statistic: Literal["level", "growth", "cagr"]
+    indicator: str
+    start: int | None = Field(None, description="cagr: the first year (default: the hindcast's base year)")
+    sd_scale: float = Field(1.0, gt=0)
+
+
+class TargetsFile(_Strict):
+    calibration: Settings
+    hindcast: Hindcast = Hindcast()
+    parameters: Parameters
+    targets: list[Target] = Field(min_length=1)
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """A validated calibration: the file's content with paths resolved."""
+
+    spec: TargetsFile
+    path: Path
+    scenario_path: Path
+    observations_path: Path
+
+
+def load_targets(path: str | os.PathLike) -> Calibration:
+    """Read and check a calibration file (paths, parameter names, indicators, statistics)."""
+    from pydantic import ValidationError
+
+    from .. import parameters
+    from ..indicators import INDICATORS
+    from ..scenario.loader import read_tool_toml
+    from .observations import VOCABULARY as SERIES
+
+    path = Path(path)
+    name = str(path)
+    raw = read_tool_toml(path, lambda message: CalibrationError(name, message))
+    try:
+        spec = TargetsFile.model_validate(raw)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        field = ".".join(str(p) for p in err["loc"])
+        value = err.get("input") if err["type"] != "missing" else None
+        raise CalibrationError(name, err["msg"], field, value if not isinstance(value, dict) else None) from None
+
+    registry = {p.name: p for p in parameters.ALL}
+    sections = {p.name: p.section for p in parameters.ALL}
+    for i, dotted in enumerate(spec.parameters.fit):
+        section, _, pname = dotted.partition(".")
+        if pname not in registry or sections[pname] != section:
+            valid = [f"{p.section}.{p.name}" for p in parameters.ALL if p.section != "rules"]
+            near = suggest(dotted, valid)
+            raise CalibrationError(name, "not a parameter of the scenario" + (f"; did you mean '{near}'?" if near else ""),
+                                   f"parameters.fit[{i}]", dotted)
+    for i, dotted in enumerate(spec.parameters.hindcast_only):
+        if dotted not in spec.parameters.fit:
+            raise CalibrationError(name, "hindcast_only lists a parameter that is not fitted",
+                                   f"parameters.hindcast_only[{i}]", dotted, "names from parameters.fit")
+    for start, ind in spec.parameters.to_forecast.items():
+        if start not in registry or sections[start] != "initial":
+            raise CalibrationError(name, "not a start value ([initial]) of the scenario", f"parameters.to_forecast.{start}")
+        if ind not in INDICATORS:
+            raise CalibrationError(name, "not an indicator", f"parameters.to_forecast.{start}", ind,
+                                   "one of " + ", ".join(INDICATORS))
+    for i, t in enumerate(spec.targets):
+        if t.series not in SERIES:
+            near = suggest(t.series, SERIES)
+            raise CalibrationError(name, "unknown series" + (f"; did you mean '{near}'?" if near else ""),
+                                   f"targets[{i}].series", t.series, ", ".join(SERIES))
+        if t.indicator not in INDICATORS:
+            near = suggest(t.indicator, INDICATORS)
+            raise CalibrationError(name, "unknown indicator" + (f"; did you mean '{near}'?" if near else ""),
+                                   f"targets[{i}].indicator", t.indicator)
+    h = spec.hindcast
+    if not h.base_year < h.end_year:
+        raise CalibrationError(name, "the hindcast must end after it starts", "hindcast.end_year", h.end_year)
+    scenario_path = (path.parent / spec.calibration.scenario).resolve()
+    observations_path = (path.parent / spec.calibration.observations).resolve()
+    for field, p in (("calibration.scenario", scenario_path), ("calibration.observations", observations_path)):
+        if not p.is_file():
+            raise CalibrationError(name, f"no such file ({p}; read relative to the calibration file)", field,
+                                   getattr(spec.calibration, field.split(".")[1]))
+    return Calibration(spec, path, scenario_path, observations_path)
