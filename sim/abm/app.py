@@ -194,13 +194,18 @@ def _target_text(c: dict) -> str:
     return f"{c['comparison']} {c['series'] or format(c['threshold'], 'g')} in {c['year']}"
 
 
+def _yearly_figure(model: InnovationModel, draw) -> None:
+    """Show ``draw(model)``, drawn again only after a step or a reset (a hook for the components)."""
+    update_counter.get()
+    when = [model, model.year]
+    fig = solara.use_memo(lambda: draw(model), when)
+    solara.FigureMatplotlib(fig, format="png", bbox_inches="tight", dependencies=when)
+
+
 @solara.component
 def GoalIndicators(model: InnovationModel):
     """The goal-indicator panels (redrawn after every step)."""
-    update_counter.get()
-    when = [model, model.year]       # a new figure after a step or a reset only
-    fig = solara.use_memo(lambda: goals_figure(model), when)
-    solara.FigureMatplotlib(fig, format="png", bbox_inches="tight", dependencies=when)
+    _yearly_figure(model, goals_figure)
 
 
 # ---- the collaboration network ----------------------------------------------------------------
@@ -258,10 +263,7 @@ def network_figure(model: InnovationModel, seed: int = 1) -> Figure:
 @solara.component
 def CollaborationNetwork(model: InnovationModel):
     """The network panel (redrawn after every step)."""
-    update_counter.get()
-    when = [model, model.year]       # a new figure after a step or a reset only
-    fig = solara.use_memo(lambda: network_figure(model), when)
-    solara.FigureMatplotlib(fig, format="png", bbox_inches="tight", dependencies=when)
+    _yearly_figure(model, network_figure)
 
 
 # ---- the agent table ------------------------------------------------------------------------------
