@@ -7,6 +7,8 @@ session. Test modules import the helpers with ``from conftest import broken_copy
 
 from __future__ import annotations
 
+import contextlib
+import io
 import re
 import tomllib
 from pathlib import Path
@@ -15,6 +17,18 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "scenarios" / "baseline.toml"
+
+
+# ---- running the command line ---------------------------------------------------------------------
+
+def run_cli(*argv) -> tuple[int, str, str]:
+    """``innovsim ARGV`` in this process: (exit code, stdout, stderr)."""
+    from sim.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main([str(a) for a in argv])
+    return code, out.getvalue(), err.getvalue()
 
 
 # ---- editing scenario files -----------------------------------------------------------------------

@@ -8,26 +8,17 @@ The calibration is the shipped ``calibration/targets.toml`` with a small budget 
 
 from __future__ import annotations
 
-import contextlib
-import io
 import re
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from sim.cli import main
+from conftest import run_cli
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGETS = ROOT / "calibration" / "targets.toml"
 OBSERVED = ROOT / "calibration" / "data" / "observed.csv"
-
-
-def run_cli(*argv) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = main([str(a) for a in argv])
-    return code, out.getvalue(), err.getvalue()
 
 
 def small_targets(folder: Path, observed: Path = OBSERVED, name: str = "targets.toml") -> Path:

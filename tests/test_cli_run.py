@@ -7,8 +7,6 @@ draws the fan charts (the slow part); the other runs skip them (fixture ``no_cha
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 import math
 import re
@@ -19,21 +17,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.cli import main
 from sim.indicators import INDICATORS
 
-from conftest import BASELINE
+from conftest import BASELINE, run_cli
 
 RUNS, SEED = 48, 1
 YEARS = [str(y) for y in range(2023, 2036)]
 Z = 1.959963984540054
-
-
-def run_cli(*argv) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = main([str(a) for a in argv])
-    return code, out.getvalue(), err.getvalue()
 
 
 def run_command(out_dir, seed=SEED, *extra):

@@ -8,7 +8,6 @@ cleanly in-process; the kill-and-resume and Dask runs are compared with it table
 from __future__ import annotations
 
 import contextlib
-import io
 import os
 import signal
 import sqlite3
@@ -20,10 +19,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sim.cli import main
 from sim.sweep.store import read_sweep
 
-from conftest import BASELINE
+from conftest import BASELINE, run_cli
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -49,13 +47,6 @@ path = "levers.tech_recruitment.annual_budget_cny"
 low = 0
 high = 120_000_000
 """
-
-
-def run_cli(*argv) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = main([str(a) for a in argv])
-    return code, out.getvalue(), err.getvalue()
 
 
 def write(tmp_path: Path, text: str, name: str = "sweep.toml") -> Path:
