@@ -29,6 +29,7 @@ INDICATORS: dict[str, tuple[str, str]] = {
     "above_scale": ("firms", "above-scale industrial enterprises"),
     "hte_new": ("firms", "certificates granted in the year (first or renewed)"),
     "hte_first": ("firms", "first certificates granted in the year (firms not certified the year before)"),
+    "hte_backlog": ("firms", "firms meeting every HTE bar but without a certificate at year end"),
     "hte_in_zone": ("firms", "HTEs located in the high-tech zone"),
     "entrants": ("firms", "firms entering in the year (incubated, recruited, spontaneous)"),
     "recruited": ("firms", "tech firms recruited in the year"),

@@ -72,9 +72,26 @@ def describe(value) -> str:
     return f"{_fmt(d.central())} (one of {', '.join(_fmt(v) for v in d.values)})"
 
 
+def _posterior_columns(scenario) -> dict[str, str]:
+    """name -> 'posterior median (5–95%)' for the parameters a scenario draws from its posterior."""
+    if scenario.posterior_file is None:
+        return {}
+    from .calibration.posterior import read_posterior
+    from .calibration.run import weighted_quantiles
+
+    post = read_posterior(scenario.posterior_file)
+    out = {}
+    for j, name in enumerate(post.names):
+        lo, med, hi = weighted_quantiles(post.samples[:, j], post.weights, [0.05, 0.5, 0.95])
+        out[name] = f"**posterior** {med:.3g} (5–95%: {lo:.3g}–{hi:.3g}); prior: "
+    return out
+
+
 def parameter_table(scenario, toml_text: str) -> str:
-    """Markdown tables of every registry parameter, one per section."""
+    """Markdown tables of every registry parameter, one per section. A parameter the scenario draws
+    from its posterior file shows the posterior's median and 90% interval before its prior."""
     notes = _comments(toml_text)
+    fitted = _posterior_columns(scenario)
     lines = []
     titles = {"initial": "Start values (`[initial]`)", "uncertainties": "Behaviour and environment (`[uncertainties]`)",
               "rules": "Rules (`[rules]`)"}
@@ -85,7 +102,8 @@ def parameter_table(scenario, toml_text: str) -> str:
         values = getattr(scenario, section)
         for p in params.values():
             note = notes.get((section, p.name), "").replace("|", "/") or "assumption (see the baseline file)"
-            lines.append(f"| `{p.name}` | {p.meaning} | {p.unit} | {describe(getattr(values, p.name))} "
+            default = fitted.get(p.name, "") + describe(getattr(values, p.name))
+            lines.append(f"| `{p.name}` | {p.meaning} | {p.unit} | {default} "
                          f"| {_fmt(p.low)} – {_fmt(p.high)} | {note} |")
         lines.append("")
     return "\n".join(lines)

@@ -53,6 +53,7 @@ INITIAL = _p("initial", [
     ("hte_in_zone_share", "share", 0, 1, "share of the district's HTEs located in the high-tech zone"),
     ("innovation_rank", "rank", 1, 38, "Hechuan's rank by composite innovation index among Chongqing's 38 districts/counties", True),
     ("tb_eligible_backlog", "share", 0, 1, "share of unregistered R&D firms that already meet the tech-based IP bar"),
+    ("hte_eligible_backlog", "firms", 0, 5_000, "uncertified firms meeting every HTE bar (they apply in the coming years)", True),
     ("rd_labour_slack", "share", -0.5, 2, "local R&D labour supply / firms' R&D staff demand - 1"),
     ("incubator_occupancy", "share", 0, 1, "tenants / capacity in incubators and accelerators"),
 ])

@@ -44,9 +44,9 @@ class RunOutput:
 def fingerprint(scenario) -> str:
     """A hash of everything in the scenario that changes a replicate's numbers (not run sizes)."""
     data = scenario.model_dump(mode="json", exclude={"run", "meta", "extends"})
-    if getattr(scenario, "posterior", None) is not None:   # a refitted posterior changes the numbers
+    if scenario.posterior_file is not None:   # a refitted posterior changes the numbers
         from .calibration.posterior import content_hash
-        data["posterior_content"] = content_hash(scenario.posterior.file)
+        data["posterior_content"] = content_hash(scenario.posterior_file)
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
 
 

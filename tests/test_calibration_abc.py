@@ -139,6 +139,48 @@ def test_scenario_takes_calibrated_parameters_from_the_posterior(tmp_path):
     assert np.array_equal(q["exit_rate"], p["exit_rate"][100:110])
 
 
+def test_shipped_baseline_draws_from_the_posterior_and_the_priors_variant_does_not():
+    """scenarios/baseline.toml names the shipped posterior; baseline_priors.toml switches it off
+    (``enabled = false``) and then draws exactly what a baseline without [posterior] draws."""
+    from sim import load_scenario
+    from sim.calibration.posterior import read_posterior
+    from sim.core.params import sample_parameters
+    from sim.core.streams import PARAMETERS, ReplicateStreams
+    from sim.scenario import load_scenario_dict, scenario_to_dict
+
+    from conftest import BASELINE
+
+    base, priors = load_scenario(BASELINE), load_scenario(BASELINE.parent / "baseline_priors.toml")
+    post = read_posterior(base.posterior_file)
+    assert Path(base.posterior_file) == (BASELINE.parent.parent / "calibration/posterior/posterior.csv").resolve()
+    assert priors.posterior_file is None
+    plain = scenario_to_dict(base)
+    del plain["posterior"]
+    plain = load_scenario_dict(plain, resolve_extends=False)
+    reps = np.arange(256)
+    p_base, p_priors, p_plain = (sample_parameters(x, ReplicateStreams(3, reps, PARAMETERS))
+                                 for x in (base, priors, plain))
+    for name in p_plain:
+        assert np.array_equal(p_priors[name], p_plain[name]), name
+    for name in post.names:                      # the calibrated ones come from the posterior's rows
+        column = post.samples[:, post.names.index(name)]
+        assert np.isin(p_base[name], np.concatenate([column, np.round(column)])).all(), name
+        assert not np.array_equal(p_base[name], p_plain[name]), name
+
+
+def test_posterior_enabled_without_a_file_is_a_clear_error(tmp_path):
+    from sim import load_scenario
+    from sim.scenario.errors import ScenarioError
+
+    from conftest import BASELINE
+
+    text = BASELINE.read_text(encoding="utf-8").replace('file = "../calibration/posterior/posterior.csv"', "")
+    (tmp_path / "b.toml").write_text(text, encoding="utf-8")
+    with pytest.raises(ScenarioError, match="posterior.file is missing") as info:
+        load_scenario(tmp_path / "b.toml")
+    assert "b.toml" in str(info.value) and "posterior.enabled = false" in str(info.value)
+
+
 @pytest.mark.parametrize("content, needle", [
     ("weight,exit_rte\n1,0.05\n", "did you mean 'exit_rate'"),
     ("exit_rate\n0.05\n", "no 'weight' column"),

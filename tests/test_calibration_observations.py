@@ -167,13 +167,13 @@ def test_rows_and_lines_skip_blank_lines_and_multiline_notes(tmp_path):
 def test_sd_from_confidence(tmp_path, confidence):
     path = write(tmp_path, [f"hc_gdp,2019,-800,100m_CNY,,s,{confidence},",      # |value| is used
                             f"cq_rd_intensity,2019,0.5,pct,,s,{confidence},",    # hits the floor
-                            f"hc_hte_first_grants,2022,0,firms,,s,{confidence},",
+                            f"hc_hte_grants,2022,0,firms,,s,{confidence},",
                             f"hc_national_htz,2021,1,flag,,s,{confidence},"])
     obs = load_observations(path)
     share = CONFIDENCE_REL_SD[confidence]
     assert obs.get("hc_gdp", 2019) == pytest.approx((-800, share * 800))
     assert obs.get("cq_rd_intensity", 2019)[1] == pytest.approx(max(share * 0.5, SD_FLOOR["pct"]))
-    assert obs.get("hc_hte_first_grants", 2022)[1] == SD_FLOOR["firms"]
+    assert obs.get("hc_hte_grants", 2022)[1] == SD_FLOOR["firms"]
     assert obs.get("hc_national_htz", 2021) == (1.0, 0.0)
     assert obs.frame["sd_derived"].all()
 

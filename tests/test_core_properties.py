@@ -18,12 +18,13 @@ from hypothesis import strategies as st
 
 from sim import rules as R
 from sim.core.engine import Prepared
-from sim.core.init import initial_block
+from sim.core.init import index_components, initial_block
 from sim.core.params import sample_parameters
 from sim.core.step import Buffers, measure, step
 from sim.core.streams import ReplicateStreams
 from sim.indicators import INDICATORS
 from sim.scenario import apply_overrides, load_scenario
+from sim.scenario.distributions import as_dist
 
 from conftest import BASELINE
 
@@ -151,6 +152,23 @@ def simulate_checked(prep: Prepared, seed: int, replicates) -> dict:
     return {"params": params, "initial": ind0}
 
 
+def test_rank_is_the_drawn_rank_at_central_start_values():
+    """A replicate whose start values are the scenario's central ones holds the drawn rank; one
+    with twice the central HTEs and tech-based firms ranks better (see init._initial_district)."""
+    prep = prepared("baseline")
+    sc, L = prep.scenario, prep.layout
+    streams = ReplicateStreams(5, np.arange(8))
+    params = sample_parameters(sc, streams)
+    for name in ("rd_intensity", "hte_count", "tech_based_count"):
+        params[name] = np.full(8, float(as_dist(getattr(sc.initial, name)).central()))
+    ind = measure(initial_block(sc, L, params, ReplicateStreams(5, np.arange(8))), L, L.base_year)
+    np.testing.assert_array_equal(ind["innovation_rank"], params["innovation_rank"])
+    params["hte_count"], params["tech_based_count"] = params["hte_count"] * 2, params["tech_based_count"] * 2
+    better = measure(initial_block(sc, L, params, ReplicateStreams(5, np.arange(8))), L, L.base_year)
+    assert np.all(better["innovation_rank"] <= ind["innovation_rank"])
+    assert np.any(better["innovation_rank"] < ind["innovation_rank"])
+
+
 # ---- the baseline --------------------------------------------------------------------------------
 
 @given(seed=SEEDS, replicates=REPLICATES)
@@ -175,7 +193,10 @@ def test_initial_counts_equal_drawn_values(seed, replicates):
     np.testing.assert_array_equal(ind["above_scale"], params["above_scale_industrial"])
     np.testing.assert_array_equal(ind["national_platforms"], params["national_platforms"])
     np.testing.assert_array_equal(ind["agri_platforms"], params["agri_platforms"])
-    np.testing.assert_array_equal(ind["innovation_rank"], params["innovation_rank"])
+    # the drawn rank is the rank at the central start values: better start values rank no worse
+    deviation = np.sum(index_components(params) - L.rank_reference[:, None], axis=0)
+    drawn, rank = params["innovation_rank"], ind["innovation_rank"]
+    assert np.all(np.where(deviation > 0, rank <= drawn, rank >= drawn))
     np.testing.assert_allclose(ind["rd_intensity"], params["rd_intensity"], rtol=1e-6)
     np.testing.assert_allclose(ind["digital_core_share"], params["digital_core_share"], rtol=1e-6)
     np.testing.assert_allclose(ind["gdp"], sc.initial.gdp)

@@ -54,7 +54,10 @@ def test_baseline_loads(baseline):
 
 
 def test_load_scenario_dict_matches_file(baseline, baseline_dict):
-    assert load_scenario_dict(baseline_dict) == baseline
+    # the posterior file is read relative to base_dir, like extends
+    assert load_scenario_dict(baseline_dict, base_dir=BASELINE.parent) == baseline
+    relative = baseline_dict["posterior"]["file"]
+    assert load_scenario_dict(baseline_dict).posterior_file == str((Path.cwd() / relative).resolve())
 
 
 def test_scenario_to_dict_round_trips(baseline):

@@ -214,6 +214,7 @@ class Enterprise(mesa.Agent):
                    knowledge=float(knowledge), hightech=float(hightech), tech_based=tech_based,
                    hte_until=int(hte_until), platform=self.platform + bool(upgraded), digital=bool(digital),
                    success=bool(success), granted=granted, first=bool(first and granted), st=float(st), rd3=float(rd3),
+                   waiting=bool(eligible and first and not granted),
                    exits=(not self.leading) and u[U_EXIT] < p_exit)
 
     def advance(self, year: int) -> None:

@@ -181,6 +181,7 @@ class InnovationModel(mesa.Model):
         # 5. the year's flows, then every firm commits (exits leave the model)
         pend = [f._pending for f in firms]
         first_grants = sum(q["first"] for q in pend)
+        d.hte_backlog[0] = sum(q["waiting"] for q in pend)
         new_level = [q["platform"] for q, f in zip(pend, firms) if q["platform"] > f.platform]
         upgrades = np.array([[new_level.count(R.MUNICIPAL), new_level.count(R.NATIONAL)]], float)
         flows = {"hte_new": sum(q["granted"] for q in pend), "hte_first": first_grants,

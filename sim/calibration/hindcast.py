@@ -2,7 +2,9 @@
 and run to 2022 on the vectorized core, and the summaries compared with the observations.
 
 ``hindcast_scenario`` builds the 2017 scenario from the forecast one and the calibration file's
-``[hindcast.set]``; the plan's levers start in 2023, so none is active in the hindcast.
+``[hindcast.set]``. A lever runs in the hindcast only if ``[hindcast.set]`` moves its
+``start_year`` into the window (the shipped targets run the baseline's current-policy levers
+from 2018).
 ``Simulator`` runs a batch of proposed parameter values (one replicate each) and returns, per
 replicate, the summary of every observed figure (``Summaries``: what the model says for each
 (series, year) of the observation file) followed by the 2022 state the forecast starts from.
@@ -44,6 +46,7 @@ class Summary:
     indicator: str
     start: int
     holdout: bool = False     # predicted, not fitted (out-of-sample check)
+    note: str = ""            # the target's note: why the model may fit it poorly
 
     @property
     def label(self) -> str:
@@ -64,7 +67,7 @@ def summaries_of(calibration, observations, holdout_year: int | None = None) -> 
                 continue
             sd = 0.5 if row.unit == "flag" else float(row.sd) * t.sd_scale
             out.append(Summary(t.series, year, float(row.value), max(sd, 1e-9), t.statistic, t.indicator, start,
-                               holdout=year == holdout_year))
+                               holdout=year == holdout_year, note=t.note))
     return out
 
 

@@ -21,8 +21,8 @@ hc_gdp                 100m_CNY      ``gdp``: Hechuan GDP in the year
 hc_hte_count           firms         ``hte_count``: HTEs holding a valid certificate at year end
 hc_tech_based_count    firms         ``tech_based_count``: registered tech-based enterprises
 hc_rd_intensity        pct           ``rd_intensity``: Hechuan R&D spending / GDP
-hc_hte_first_grants    firms         ``hte_first``: HTE certificates granted for the first time in
-                                     the year (``hte_new`` counts first and renewed grants)
+hc_hte_grants          firms         ``hte_new``: HTE certificates granted in the year, first ones
+                                     and re-certifications (both go through the same application)
 hc_national_htz        flag          ``national_htz``: 1 once the zone is a national high-tech zone
 cq_rd_intensity        pct           ``cq_rd_intensity``: Chongqing R&D spending / GDP
 cq_hte_cagr            pct_per_year  growth of ``hte_count`` per year over 2017..year, compared
@@ -62,7 +62,7 @@ VOCABULARY: dict[str, tuple[str, str]] = {
     "hc_hte_count": ("firms", "Hechuan high-tech enterprises holding a valid certificate"),
     "hc_tech_based_count": ("firms", "Hechuan registered tech-based enterprises"),
     "hc_rd_intensity": ("pct", "Hechuan R&D spending / GDP"),
-    "hc_hte_first_grants": ("firms", "Hechuan firms certified as HTE for the first time in the year"),
+    "hc_hte_grants": ("firms", "Hechuan HTE certificates granted in the year, first ones and re-certifications"),
     "hc_national_htz": ("flag", "1 if Hechuan's zone is a national high-tech zone"),
     "cq_rd_intensity": ("pct", "Chongqing R&D spending / GDP"),
     "cq_hte_cagr": ("pct_per_year", "Chongqing HTE count, growth per year from 2017 to the year"),

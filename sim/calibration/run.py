@@ -128,19 +128,35 @@ def parameter_table(fit: Fit):
 
 
 def predictive_table(fit: Fit):
-    """The posterior predictive 5-95% band of every observed figure and whether it covers it."""
+    """The posterior predictive 5-95% band of every observed figure, whether it covers it, the
+    prior predictive band (generation 0 of the fit: the prior's particles, all accepted) and, for a
+    figure outside its band, a diagnosis of why."""
     import pandas as pd
 
     s, w = fit.result.last.summaries, fit.result.last.weights
+    s0 = fit.result.generations[0].summaries
     rows = []
     for j, sm in enumerate(fit.summaries):
         lo, med, hi = weighted_quantiles(s[:, j], w, [BAND[0], 0.5, BAND[1]])
+        prior_lo, prior_hi = np.quantile(s0[:, j], [BAND[0], BAND[1]])
+        covered = bool(lo - 1e-9 <= sm.value <= hi + 1e-9)
         rows.append({"series": sm.series, "year": sm.year, "statistic": sm.statistic, "indicator": sm.indicator,
                      "holdout": sm.holdout,
                      "observed": sm.value, "sd_used": sm.sd, "p5": lo, "median": med, "p95": hi,
-                     "covered": bool(lo - 1e-9 <= sm.value <= hi + 1e-9),
-                     "z_median": (med - sm.value) / sm.sd})
+                     "covered": covered, "z_median": (med - sm.value) / sm.sd,
+                     "prior_p5": prior_lo, "prior_p95": prior_hi,
+                     "diagnosis": "" if covered else diagnose(sm.value, med, prior_lo, prior_hi)})
     return pd.DataFrame(rows)
+
+
+def diagnose(observed: float, median: float, prior_lo: float, prior_hi: float) -> str:
+    """Why a figure lies outside its posterior predictive band, from where it lies in the prior's."""
+    side = "below" if median < observed else "above"
+    if not prior_lo - 1e-9 <= observed <= prior_hi + 1e-9:
+        return (f"the model runs {side} it even before the fit: the figure lies outside the prior predictive "
+                "band, so no likely parameter value reaches it (a mechanism the model lacks, or priors too narrow)")
+    return (f"the model runs {side} it after the fit, though the prior reaches it: the parameter values that "
+            "reach it miss other figures, so the fit trades it off against them")
 
 
 def write_outputs(fit: Fit) -> list[Path]:
@@ -201,8 +217,15 @@ def render_report(fit: Fit, params, pred, history) -> str:
     lines += ["", f"{int(fitted['covered'].sum())} of {len(fitted)} observed figures lie within their posterior "
                   "predictive band."]
     if len(poor):
-        lines.append("Fitted poorly (outside the band): " + ", ".join(f"{r.series} {r.year} (model median "
-                     f"{r.median:.3g} vs {r.observed:.3g})" for r in poor.itertuples(index=False)) + ".")
+        notes = {(x.series, x.year): x.note for x in fit.summaries}
+        lines += ["", "### Fitted poorly, and why", "",
+                  "A 90% band misses about one figure in ten by chance alone. The diagnosis compares the "
+                  "observation with the prior predictive band (the fit's generation 0); the note, where the "
+                  "targets file gives one, is the modeller's explanation.", ""]
+        for r in poor.itertuples(index=False):
+            lines.append(f"- **{r.series} {r.year}**: model median {r.median:.3g} against {r.observed:.3g} "
+                         f"(prior predictive band {r.prior_p5:.3g} to {r.prior_p95:.3g}): {r.diagnosis}."
+                         + (f" Note: {notes[(r.series, r.year)]}" if notes.get((r.series, r.year)) else ""))
     if len(held):
         lines += ["", "## Out of sample", "",
                   f"The {len(held)} figures of {int(held['year'].iloc[0])} were left out of the fit and predicted: "

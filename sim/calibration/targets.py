@@ -81,6 +81,8 @@ class Target(_Strict):
     indicator: str
     start: int | None = Field(None, description="cagr: the first year (default: the hindcast's base year)")
     sd_scale: float = Field(1.0, gt=0)
+    note: str = Field("", description="what is known of how the model fits this figure; the report prints "
+                                      "it beside a figure fitted poorly")
 
 
 class TargetsFile(_Strict):

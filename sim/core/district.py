@@ -238,6 +238,7 @@ def indicators(counts: dict, d: District, p: dict, extras: dict | None = None) -
         "firms": counts["firms"],
         "above_scale": n_above,
         "high_level_talents": d.talents.copy(),
+        "hte_backlog": d.hte_backlog.copy(),
     }
     defaults = {"hte_new": 0, "hte_first": 0, "hte_in_zone": counts["hte_in_zone"], "entrants": 0, "recruited": 0,
                 "incubated": 0, "exits": 0, "collaborations": 0, "talent_factor": 1.0, "lever_spend": 0.0,

@@ -48,6 +48,9 @@ class Layout:
     inc_capacity: np.ndarray
     inc_opens: np.ndarray
     rules: R.RuleSet
+    # log R&D intensity, HTEs per GDP and tech-based firms per GDP at the scenario's central start
+    # values: the district that holds the drawn innovation_rank (see _initial_district)
+    rank_reference: np.ndarray
 
 
 def build_layout(scenario) -> Layout:
@@ -77,7 +80,17 @@ def build_layout(scenario) -> Layout:
         inc_capacity=np.array([c.capacity for c in ag.incubators], float),
         inc_opens=np.array([c.opens for c in ag.incubators], np.int64),
         rules=R.RuleSet.from_values(rules_values),
+        rank_reference=index_components({k: as_dist(getattr(scenario.initial, k)).central()
+                                          for k in ("rd_intensity", "hte_count", "tech_based_count", "gdp")}),
     )
+
+
+def index_components(p) -> np.ndarray:
+    """Log R&D intensity, HTEs per GDP and tech-based firms per GDP of start values ``p``
+    (scalars, or arrays over replicates: then shape (3, block))."""
+    gdp_m = np.asarray(p["gdp"], float) * 100.0
+    return np.stack([np.log(np.maximum(p["rd_intensity"], 0.01)), np.log(np.maximum(p["hte_count"], 1) / gdp_m),
+                     np.log(np.maximum(p["tech_based_count"], 1) / gdp_m)])
 
 
 def _top_k(score: np.ndarray, eligible: np.ndarray, k: np.ndarray) -> np.ndarray:
@@ -227,6 +240,17 @@ def initial_block(scenario, layout: Layout, params: dict, streams: ReplicateStre
         bar[:nl] = np.where(lead_hte, rules.hte_st_staff_min, rules.tb_st_staff_min)
         st_factor[:, :nl] = np.maximum(st_factor[:, :nl], st_factor_for(prop, bar)[:, :nl])
 
+    # the HTE backlog: of the uncertified firms that meet every HTE bar, only the drawn number (the
+    # most knowledgeable) hold the IP bar; the others fall just short of it. Without this the start
+    # would hold as many ready applicants as the layout happens to make, and the first year would
+    # certify a burst of them that the years before (the calibration's hindcast) do not show.
+    st_now = R.st_share(staff_of(prop), col(p["st_staff_multiplier"]), st_factor, employees)
+    meets = alive & ~lead & (hte_until == 0) & R.hte_eligible(age, prop, revenue, st_now, hightech, knowledge, rules)
+    backlog = _top_k(knowledge, meets, p["hte_eligible_backlog"].astype(np.int64))
+    short_of_ip = np.where(tech_based, max(0.95 * rules.hte_knowledge_min, rules.tb_knowledge_min),
+                           0.95 * rules.hte_knowledge_min)
+    knowledge = np.where(meets & ~backlog, np.minimum(knowledge, short_of_ip), knowledge)
+
     rd_spend = prop * revenue
     firms = Firms(
         alive=alive, sector=sector.astype(np.int8), industrial=industrial, digital=digital, in_zone=in_zone,
@@ -237,12 +261,12 @@ def initial_block(scenario, layout: Layout, params: dict, streams: ReplicateStre
         sales_lag1=revenue.astype(F32), sales_lag2=revenue.astype(F32), origin=origin,
     )
     firms.zero(~alive)
-    district = _initial_district(p, L, firms, streams)
+    district = _initial_district(p, L, firms, streams, np.count_nonzero(backlog, axis=1))
     params32 = {k: v.astype(F32)[:, None] for k, v in params.items()}
     return Block(firms=firms, district=district, params=params, params32=params32)
 
 
-def _initial_district(p, L: Layout, f: Firms, streams: ReplicateStreams) -> District:
+def _initial_district(p, L: Layout, f: Firms, streams: ReplicateStreams, hte_backlog: np.ndarray) -> District:
     B = len(streams)
     gdp_m = p["gdp"] * 100.0
     firm_rd = np.sum(f.rd_ratio * f.revenue, axis=1, dtype=np.float64)
@@ -253,13 +277,16 @@ def _initial_district(p, L: Layout, f: Firms, streams: ReplicateStreams) -> Dist
     demand = np.sum(staff, axis=1, dtype=np.float64)
     agri_firm_platforms = np.sum(f.alive & (f.sector == SECTORS.index("agri_food")) & (f.platform >= R.MUNICIPAL), axis=1)
 
-    # peers: 37 districts' log index around Hechuan's, so that Hechuan holds the drawn rank
+    # peers: 37 districts' log index around Hechuan's, so that a Hechuan at the scenario's central
+    # start values holds the drawn rank; start values above (below) them raise (lower) its index by
+    # their log deviation, weighted as in the index (4 components, the platforms' taken as central)
     zp = streams.normal(np.empty((B, 2 * N_PEERS)))
     levels = -np.sort(-zp[:, :N_PEERS] * p["peer_index_dispersion"][:, None], axis=1)  # descending
     rank = p["innovation_rank"].astype(np.int64)
     above_v = np.where(rank >= 2, levels[np.arange(B), np.clip(rank - 2, 0, N_PEERS - 1)], levels[:, 0] + 0.1)
     below_v = np.where(rank <= N_PEERS, levels[np.arange(B), np.clip(rank - 1, 0, N_PEERS - 1)], levels[:, -1] - 0.1)
-    index0 = (above_v + below_v) / 2
+    deviation = np.sum(index_components(p) - L.rank_reference[:, None], axis=0) / 4
+    index0 = (above_v + below_v) / 2 + deviation
     peer_growth = (p["peer_index_growth"][:, None] + p["peer_index_spread"][:, None] * zp[:, N_PEERS:]) / 100
 
     hte_count = np.sum(f.hte_until >= L.base_year, axis=1)
@@ -281,4 +308,5 @@ def _initial_district(p, L: Layout, f: Firms, streams: ReplicateStreams) -> Dist
         index0=index0, components0=components0, peers=levels, peer_growth=peer_growth,
         students=np.tile(L.univ_students, (B, 1)), maker=np.tile(L.univ_maker, (B, 1)).astype(np.int64),
         tenants=tenants, prev_hte_new=np.zeros(B), prev_upgrades=np.zeros((B, 2)),
+        hte_backlog=hte_backlog.astype(float),
     )

@@ -33,10 +33,10 @@ def sample_parameters(scenario, streams: ReplicateStreams) -> dict[str, np.ndarr
     for i, (p, dist) in enumerate(specs):
         x = np.clip(dist.ppf(u[:, i], (p.low, p.high)), p.low, p.high).astype(np.float64)
         out[p.name] = np.round(x) if p.integer else x
-    if getattr(scenario, "posterior", None) is not None:
+    if scenario.posterior_file is not None:
         from ..calibration.posterior import read_posterior
 
-        post = read_posterior(scenario.posterior.file)
+        post = read_posterior(scenario.posterior_file)
         rows = post.pick(u[:, -1])
         integer = {p.name for p, _ in specs if p.integer}
         for j, name in enumerate(post.names):

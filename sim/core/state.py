@@ -82,6 +82,7 @@ class District:
     maker: np.ndarray            # (block, U) maker-space level 0..3
     tenants: np.ndarray          # (block, C) incubator tenants
     prev_hte_new: np.ndarray     # first certificates granted last year (for budgeting rewards)
+    hte_backlog: np.ndarray      # firms meeting every HTE bar but not certified at year end
     prev_upgrades: np.ndarray    # (block, 2) municipal and national upgrades last year
 
 

@@ -171,6 +171,7 @@ def step(b: Block, L: Layout, pol: Policy, year: int, streams: ReplicateStreams,
     hte_until = np.where(granted, R.hte_until_after_grant(year, rules), f.hte_until).astype(np.int16)
     hte_end = alive & R.hte_valid(hte_until, year)
     first_grants = np.count_nonzero(granted & first, axis=1)
+    d.hte_backlog[...] = np.count_nonzero(eligible & first & ~granted, axis=1)
 
     tb_eligible = R.tech_based_eligible(employees, f.revenue, ratio, st, knowledge, hte_end, f.platform, rules)
     tech_based = alive & R.tech_based_update(f.tech_based, tb_eligible, u[:, U_TECH_BASED],

@@ -236,17 +236,18 @@ def load_scenario_dict(data: Mapping, source: str = "<dict>", *, base_dir: str |
     """Validate a scenario given as a dict (as parsed from TOML).
 
     If it has ``extends`` (and ``resolve_extends``), the parent is read relative to ``base_dir``,
-    else to the folder of ``source`` when that is a file path, else the working directory.
-    ``source`` names the scenario in error messages.
+    else to the folder of ``source`` when that is a file path, else the working directory; a
+    relative ``posterior.file`` likewise. ``source`` names the scenario in error messages.
     """
     if not isinstance(data, Mapping):
         raise ScenarioError(f"a scenario must be a table (dict), got {toml_type(data)}", file=source)
     data = copy.deepcopy(dict(data))
+    folder = Path(base_dir) if base_dir is not None else (
+        Path(source).parent if not source.startswith("<") else Path.cwd())
+    _resolve_posterior_path(data, folder / "scenario.toml")
     layers: Layers = [(source, data)]
     parent = _parent_of(data, source, source) if resolve_extends else None
     if parent is not None:
-        folder = Path(base_dir) if base_dir is not None else (
-            Path(source).parent if not source.startswith("<") else Path.cwd())
         parent_path = folder / parent
         if not parent_path.exists():
             raise ScenarioError(f"the parent scenario '{parent}' does not exist (looked for {parent_path.absolute()})",

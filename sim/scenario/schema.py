@@ -339,7 +339,15 @@ class PosteriorRef(Strict):
     """Calibrated parameters: each replicate takes one sample of a posterior file (see
     ``sim/calibration/posterior.py``) for the parameters it holds."""
 
-    file: str = Field(min_length=1, description="posterior CSV (weight + parameter columns), relative to this file")
+    file: str = Field("", description="posterior CSV (weight + parameter columns), relative to this file")
+    enabled: bool = Field(True, description="false: draw from the priors instead (a variant of a calibrated "
+                                            "scenario that shows what the calibration changed)")
+
+    @model_validator(mode="after")
+    def _file_when_enabled(self):
+        if self.enabled and not self.file:
+            raise ValueError("posterior.file is missing: name the posterior CSV, or set posterior.enabled = false")
+        return self
 
 
 class Scenario(Strict):
@@ -358,6 +366,11 @@ class Scenario(Strict):
     levers: Levers = Levers()
     goals: dict[str, Goal] = Field(min_length=1)
     posterior: PosteriorRef | None = Field(None, description="draw calibrated parameters from a posterior file")
+
+    @property
+    def posterior_file(self) -> str | None:
+        """The posterior file the replicates draw from; None without [posterior] or when disabled."""
+        return self.posterior.file if self.posterior is not None and self.posterior.enabled else None
 
     @model_validator(mode="after")
     def _cross_checks(self):
