@@ -117,8 +117,10 @@ def _joint_lines(odds: Odds) -> list[str]:
 def _footer(odds: Odds) -> list[str]:
     lines = [f"Monte Carlo standard error ≤ {100 * odds.max_se():.1f} pp ({odds.runs} runs)"]
     if odds.estimates:
+        calibrated = "; \"(calibrated)\": from the calibration's posterior" if any(
+            e.endswith("(calibrated)") for e in odds.estimates) else ""
         lines.append("Start values marked as estimates are estimates (drawn from distributions, "
-                     "no observed figure): " + ", ".join(odds.estimates))
+                     f"no observed figure{calibrated}): " + ", ".join(odds.estimates))
     else:
         lines.append("Start values marked as estimates: none; all start values are observed figures.")
     return lines

@@ -166,6 +166,12 @@ def test_shipped_baseline_draws_from_the_posterior_and_the_priors_variant_does_n
         column = post.samples[:, post.names.index(name)]
         assert np.isin(p_base[name], np.concatenate([column, np.round(column)])).all(), name
         assert not np.array_equal(p_base[name], p_plain[name]), name
+    # reports mark the calibrated inputs
+    from sim.core.params import estimated_inputs
+
+    assert "initial.hte_count (calibrated)" in estimated_inputs(base)
+    assert "initial.hte_count" in estimated_inputs(priors) and not any("calibrated" in e for e in
+                                                                     estimated_inputs(priors))
 
 
 def test_posterior_enabled_without_a_file_is_a_clear_error(tmp_path):

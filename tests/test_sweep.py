@@ -180,6 +180,8 @@ def assert_user_error(code, err, *needles):
     ("replicates = 16", "replicates = 0", ["sweep.replicates", "0"]),
     ("levers.tech_recruitment.annual_budget_cny", "uncertainties.gdp_growth",
      ["factors[1].path", "distribution"]),
+    ("levers.tech_recruitment.annual_budget_cny", "uncertainties.hte_apply_prob",
+     ["factors[1].path", "posterior file", "enabled = false"]),
 ])
 def test_bad_sweep_file_gives_a_clear_error(tmp_path, old, new, needles):
     assert old in SMALL

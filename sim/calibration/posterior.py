@@ -126,3 +126,8 @@ def _parse(path: str, digest: str) -> Posterior:
     if w.sum() <= 0:
         raise PosteriorError(f"Posterior file '{path}': the weights sum to 0")
     return Posterior(tuple(names), df[names].to_numpy(float), w / w.sum(), path)
+
+
+def calibrated_names(scenario) -> set[str]:
+    """The parameters a scenario draws from its posterior file (none without one, or disabled)."""
+    return set(read_posterior(scenario.posterior_file).names) if scenario.posterior_file is not None else set()

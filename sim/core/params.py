@@ -46,12 +46,18 @@ def sample_parameters(scenario, streams: ReplicateStreams) -> dict[str, np.ndarr
 
 
 def estimated_inputs(scenario) -> list[str]:
-    """Names of start values and parameters given as distributions, i.e. estimates, for reports."""
+    """Names of start values and parameters given as distributions, i.e. estimates, for reports;
+    those drawn from the scenario's posterior file are marked "(calibrated)"."""
+    from ..calibration.posterior import calibrated_names
+
+    calibrated = calibrated_names(scenario)
     out = []
     for section in ("initial", "uncertainties"):
         values = getattr(scenario, section)
         for p in parameters.BY_SECTION[section].values():
             d = as_dist(getattr(values, p.name))
-            if d.support()[0] != d.support()[1]:
+            if p.name in calibrated:
+                out.append(f"{section}.{p.name} (calibrated)")
+            elif d.support()[0] != d.support()[1]:
                 out.append(f"{section}.{p.name}")
     return out

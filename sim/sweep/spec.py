@@ -36,6 +36,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ..calibration.posterior import calibrated_names
 from ..scenario.errors import UserError, format_value, located_message, suggest
 
 MIN_SOBOL_N = 4
@@ -160,6 +161,7 @@ def load_sweep(path: str | os.PathLike) -> Sweep:
 
     names = [factor_name(f) for f in spec.factors]
     data = scenario_to_dict(base)
+    calibrated = calibrated_names(base)
     baseline: dict[str, float] = {}
     for i, (f, fname) in enumerate(zip(spec.factors, names)):
         where = f"factors[{i}]"
@@ -169,6 +171,11 @@ def load_sweep(path: str | os.PathLike) -> Sweep:
         if not f.low < f.high:
             raise SweepError(name, "the range is empty: low must be below high", f"{where}.high", f.high,
                              f"a number above low = {format_value(f.low)}")
+        section, _, param = f.path.partition(".")
+        if section in ("initial", "uncertainties", "rules") and param in calibrated:
+            raise SweepError(name, f"{f.path} is drawn from the base scenario's posterior file, which would "
+                                   "replace every swept value; sweep it on a base with [posterior] enabled = false "
+                                   "(e.g. scenarios/baseline_priors.toml)", f"{where}.path", f.path)
         current = _value_at(data, f.path)
         if current is _MISSING or isinstance(current, (dict, list, str, bool)) or current is None:
             raise SweepError(name, _bad_path_text(f.path, data, current), f"{where}.path", f.path)
