@@ -148,7 +148,8 @@ def _load_layers(path: Path, name: str, source: str | None, chain: list[tuple[Pa
 def _resolve_posterior_path(data: dict, path: Path) -> None:
     """``posterior.file`` is written relative to the file that names it; make it absolute."""
     post = data.get("posterior")
-    if isinstance(post, dict) and isinstance(post.get("file"), str) and not os.path.isabs(post["file"]):
+    file = post.get("file") if isinstance(post, dict) else None
+    if isinstance(file, str) and file and not os.path.isabs(file):
         post["file"] = str((path.parent / post["file"]).resolve())
 
 
