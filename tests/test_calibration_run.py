@@ -8,13 +8,13 @@ The calibration is the shipped ``calibration/targets.toml`` with a small budget 
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from conftest import run_cli
+from sim.calibration.targets import budget_copy
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGETS = ROOT / "calibration" / "targets.toml"
@@ -22,16 +22,7 @@ OBSERVED = ROOT / "calibration" / "data" / "observed.csv"
 
 
 def small_targets(folder: Path, observed: Path = OBSERVED, name: str = "targets.toml") -> Path:
-    text = TARGETS.read_text(encoding="utf-8")
-    text = text.replace('scenario = "../scenarios/baseline.toml"',
-                        f'scenario = "{(ROOT / "scenarios" / "baseline.toml").as_posix()}"')
-    text = text.replace('observations = "data/observed.csv"', f'observations = "{observed.as_posix()}"')
-    text = re.sub(r"^population = \d+", "population = 60", text, flags=re.M)
-    text = re.sub(r"^generations = \d+", "generations = 3", text, flags=re.M)
-    text = re.sub(r"^batch = \d+", "batch = 64", text, flags=re.M)
-    path = folder / name
-    path.write_text(text, encoding="utf-8")
-    return path
+    return budget_copy(TARGETS, folder, name, observed, population=60, generations=3, batch=64)
 
 
 @pytest.fixture(scope="module")

@@ -15,31 +15,11 @@ the fuller one.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import numpy as np
 
 BAND = (0.05, 0.95)
-
-
-def budget_copy(targets: Path, folder: Path, name: str, observed: Path | None = None,
-                population: int | None = None, generations: int | None = None, batch: int | None = None) -> Path:
-    """A copy of calibration file ``targets`` in ``folder`` with absolute paths and, where given,
-    another observation file and budget."""
-    from .targets import load_targets
-
-    cal = load_targets(targets)
-    text = Path(targets).read_text(encoding="utf-8")
-    text = re.sub(r'^scenario = ".*"', f'scenario = "{cal.scenario_path.as_posix()}"', text, count=1, flags=re.M)
-    obs = Path(observed) if observed is not None else cal.observations_path
-    text = re.sub(r'^observations = ".*"', f'observations = "{obs.resolve().as_posix()}"', text, count=1, flags=re.M)
-    for key, value in (("population", population), ("generations", generations), ("batch", batch)):
-        if value is not None:
-            text = re.sub(rf"^{key} = \d+", f"{key} = {value}", text, count=1, flags=re.M)
-    path = Path(folder) / name
-    path.write_text(text, encoding="utf-8")
-    return path
 
 
 def recover(targets, out, trials: int = 10, population: int | None = None, generations: int | None = None,
@@ -53,7 +33,7 @@ def recover(targets, out, trials: int = 10, population: int | None = None, gener
     from .hindcast import Simulator, hindcast_scenario, summaries_of
     from .observations import COLUMNS, load_observations
     from .run import calibrate, make_prior, weighted_quantiles
-    from .targets import load_targets
+    from .targets import budget_copy, load_targets
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)

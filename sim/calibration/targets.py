@@ -30,6 +30,7 @@ Mistakes give a ``CalibrationError`` naming the file, the field, the value and w
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -160,3 +161,20 @@ def load_targets(path: str | os.PathLike) -> Calibration:
             raise CalibrationError(name, f"no such file ({p}; read relative to the calibration file)", field,
                                    getattr(spec.calibration, field.split(".")[1]))
     return Calibration(spec, path, scenario_path, observations_path)
+
+
+def budget_copy(targets: Path, folder: Path, name: str, observed: Path | None = None,
+                population: int | None = None, generations: int | None = None, batch: int | None = None) -> Path:
+    """A copy of calibration file ``targets`` in ``folder`` with absolute paths and, where given,
+    another observation file and budget."""
+    cal = load_targets(targets)
+    text = Path(targets).read_text(encoding="utf-8")
+    text = re.sub(r'^scenario = ".*"', f'scenario = "{cal.scenario_path.as_posix()}"', text, count=1, flags=re.M)
+    obs = Path(observed) if observed is not None else cal.observations_path
+    text = re.sub(r'^observations = ".*"', f'observations = "{obs.resolve().as_posix()}"', text, count=1, flags=re.M)
+    for key, value in (("population", population), ("generations", generations), ("batch", batch)):
+        if value is not None:
+            text = re.sub(rf"^{key} = \d+", f"{key} = {value}", text, count=1, flags=re.M)
+    path = Path(folder) / name
+    path.write_text(text, encoding="utf-8")
+    return path
