@@ -1,0 +1,114 @@
+"""Pinned results: digests of every shipped run, sweep and calibration at small sizes.
+
+A refactor keeps the numbers byte-identical; these digests pin them. ``tests/golden/pinned.json``
+holds the digests made from the code before the execution layer was introduced;
+``tests/test_pinned.py`` recomputes them on every executor. To re-pin after a change that moves
+the numbers *on purpose*, run ``python tests/pinned.py`` and say in the commit why they moved.
+
+The digest of a run is the SHA-256 of its indicator arrays (float64 bytes, in the order of
+``sim.indicators.INDICATORS``); of a sweep, of its goal and indicator tables; of a calibration,
+of its ``posterior.csv``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import sqlite3
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+GOLDEN = Path(__file__).with_name("golden") / "pinned.json"
+SCENARIOS = sorted((ROOT / "scenarios").glob("*.toml"))
+SWEEPS = sorted((ROOT / "scenarios" / "sweeps").glob("*.toml"))
+TARGETS = ROOT / "calibration" / "targets.toml"
+
+RUNS, SEED, CHUNK = 24, 5, 8
+MESA_RUNS = 2
+SWEEP_REPLICATES, SWEEP_SOBOL_POINTS = 6, 20      # N = 4 base points for 3 factors
+CAL_POPULATION, CAL_GENERATIONS, CAL_BATCH = 40, 2, 64
+
+
+def digest_results(results) -> str:
+    """SHA-256 of every indicator array of a run, in registry order."""
+    import numpy as np
+
+    from sim.indicators import INDICATORS
+
+    h = hashlib.sha256()
+    h.update(np.asarray(results.years, dtype=np.int64).tobytes())
+    for name in INDICATORS:
+        h.update(name.encode())
+        h.update(np.ascontiguousarray(results.indicator(name), dtype=np.float64).tobytes())
+    return h.hexdigest()
+
+
+def digest_sweep(folder: Path) -> str:
+    """SHA-256 of a sweep's per-point goal and indicator tables (not timings)."""
+    h = hashlib.sha256()
+    with sqlite3.connect(Path(folder) / "sweep.sqlite") as db:
+        for query in ("SELECT point, status, runs FROM results ORDER BY point",
+                      "SELECT * FROM goals ORDER BY point, goal",
+                      "SELECT * FROM indicators ORDER BY point, indicator, year",
+                      "SELECT * FROM factor_values ORDER BY point, factor"):
+            for row in db.execute(query):
+                h.update(repr(row).encode())
+    return h.hexdigest()
+
+
+def small_sweep(path: Path, folder: Path) -> Path:
+    """A copy of a shipped sweep file with fewer points and replicates and an absolute base."""
+    text = path.read_text(encoding="utf-8")
+    base = re.search(r'^base = "(.*)"', text, flags=re.M).group(1)
+    text = re.sub(r'^base = ".*"', f'base = "{(path.parent / base).resolve().as_posix()}"', text, count=1, flags=re.M)
+    text = re.sub(r"^replicates = \d+", f"replicates = {SWEEP_REPLICATES}", text, count=1, flags=re.M)
+    text = re.sub(r"^points = \d+", f"points = {SWEEP_SOBOL_POINTS}", text, count=1, flags=re.M)
+    out = Path(folder) / path.name
+    out.write_text(text, encoding="utf-8")
+    return out
+
+
+def small_targets(folder: Path) -> Path:
+    from sim.calibration.targets import budget_copy
+
+    return budget_copy(TARGETS, folder, "targets.toml", population=CAL_POPULATION,
+                       generations=CAL_GENERATIONS, batch=CAL_BATCH)
+
+
+def compute_all(tmp: Path) -> dict:
+    """Every digest, computed with today's default execution (one worker, in this process)."""
+    from sim.calibration.run import calibrate
+    from sim.runner import run_scenario
+    from sim.scenario import load_scenario
+    from sim.sweep.executors import LocalExecutor
+    from sim.sweep.runner import run_sweep
+    from sim.sweep.spec import load_sweep
+
+    out = {"runs": {}, "mesa": {}, "sweeps": {}, "calibration": {}}
+    for path in SCENARIOS:
+        sc = load_scenario(path)
+        out["runs"][path.name] = digest_results(run_scenario(sc, runs=RUNS, seed=SEED, chunk_size=CHUNK).results)
+    base = load_scenario(ROOT / "scenarios" / "baseline.toml")
+    out["mesa"]["baseline.toml"] = digest_results(
+        run_scenario(base, runs=MESA_RUNS, seed=SEED, engine="mesa").results)
+    for path in SWEEPS:
+        sweep = load_sweep(small_sweep(path, tmp))
+        run_sweep(sweep, tmp / f"sweep-{path.stem}", LocalExecutor(1))
+        out["sweeps"][path.name] = digest_sweep(tmp / f"sweep-{path.stem}")
+    fit_dir = tmp / "calibration"
+    calibrate(small_targets(tmp), fit_dir)
+    out["calibration"][TARGETS.name] = hashlib.sha256((fit_dir / "posterior.csv").read_bytes()).hexdigest()
+    return out
+
+
+if __name__ == "__main__":
+    import tempfile
+
+    sys.path.insert(0, str(ROOT))
+    with tempfile.TemporaryDirectory() as tmp:
+        digests = compute_all(Path(tmp))
+    GOLDEN.parent.mkdir(exist_ok=True)
+    GOLDEN.write_text(json.dumps(digests, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    print(json.dumps(digests, indent=2, sort_keys=True))
