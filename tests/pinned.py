@@ -104,11 +104,18 @@ def compute_all(tmp: Path) -> dict:
 
 
 if __name__ == "__main__":
+    # python tests/pinned.py --check: compare with the golden digests; without --check: re-pin
     import tempfile
 
     sys.path.insert(0, str(ROOT))
     with tempfile.TemporaryDirectory() as tmp:
         digests = compute_all(Path(tmp))
+    if "--check" in sys.argv:
+        golden = json.loads(GOLDEN.read_text(encoding="utf-8"))
+        moved = [f"{kind}/{name}" for kind in golden for name in golden[kind]
+                 if digests.get(kind, {}).get(name) != golden[kind][name]]
+        print("all pinned results identical" if not moved else "moved: " + ", ".join(moved))
+        sys.exit(1 if moved else 0)
     GOLDEN.parent.mkdir(exist_ok=True)
     GOLDEN.write_text(json.dumps(digests, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     print(json.dumps(digests, indent=2, sort_keys=True))
