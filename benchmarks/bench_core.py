@@ -6,7 +6,7 @@
 
 Every (runs, workers) configuration is measured in a fresh Python process, so the peak-memory
 figures of one configuration are not inflated by an earlier one (``ru_maxrss`` is a lifetime
-high-water mark). The timed section is ``sim.core.engine.run(scenario, runs, seed, workers,
+high-water mark). The timed section is ``sim.execution.run_replicates(scenario, runs, seed, workers,
 chunk_size)`` alone: imports, scenario loading and a small warm-up run come before it; starting
 the worker pool is inside it (it is part of what a user waits for).
 
@@ -139,20 +139,20 @@ def measure_one(scenario_path: str, runs: int, workers: int, seed: int, chunk_si
     import numpy as np
 
     import sim
-    from sim.core import engine
+    from sim.execution import run_replicates
     from sim.core.init import build_layout
 
     scenario = sim.load_scenario(scenario_path)
     chunk = scenario.run.chunk_size if chunk_size is None else chunk_size
     capacity = int(build_layout(scenario).capacity)
     # warm-up: imports inside the engine, first-touch of numpy code paths (one block, in process)
-    engine.run(scenario, runs=min(chunk, runs), seed=seed + 1, workers=1, chunk_size=chunk)
+    run_replicates(scenario, runs=min(chunk, runs), seed=seed + 1, workers=1, chunk_size=chunk)
 
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
     cpu0 = cpu_seconds()
     with TreeSampler(interval, pss) as sampler:
         t0 = time.perf_counter()
-        results = engine.run(scenario, runs=runs, seed=seed, workers=workers, chunk_size=chunk)
+        results = run_replicates(scenario, runs=runs, seed=seed, workers=workers, chunk_size=chunk)
         wall = time.perf_counter() - t0
     cpu = cpu_seconds() - cpu0
 
@@ -232,7 +232,8 @@ def format_report(env: dict, rows: list[dict]) -> str:
         lines.append(f"scenario {r0.get('scenario', '')}: capacity {r0['capacity']:,} agent slots per replicate, "
                      f"{r0['simulated_years']} simulated years, chunk size {r0['chunk_size']}, seed {r0['seed']}")
     lines.append("")
-    header = ["runs", "workers", "wall s", "cpu s", "cpu/wall", "load", "agent-years", "agent-yr/s", "agent-yr/cpu-s", "slot-years", "slot-yr/s",
+    header = ["runs", "workers", "wall s", "cpu s", "cpu/wall", "load", "agent-years", "agent-yr/s", "agent-yr/cpu-s",
+              "slot-years", "slot-yr/s",
               "maxrss self", "maxrss child", "tree RSS", "tree PSS"]
     table = [header]
     for r in rows:
@@ -257,7 +258,8 @@ def format_report(env: dict, rows: list[dict]) -> str:
         "load = 1-minute load average just before the timed section.",
         "agent-yr/cpu-s = agent-years per CPU second (all processes): less sensitive to a busy host than agent-yr/s.",
         "agent-years = alive firms summed over replicates and simulated years (firms[:, 1:].sum());",
-        "slot-years = capacity x replicates x simulated years (random numbers are drawn for every slot; the step computes on slots up to the block's last living firm).",
+        "slot-years = capacity x replicates x simulated years (random numbers are drawn for every slot; "
+        "the step computes on slots up to the block's last living firm).",
         "maxrss child = RSS high-water mark of the LARGEST worker process (max over children, not the sum).",
         "tree RSS / PSS = peak of the summed RSS / PSS of main process + workers, sampled by psutil; summed RSS",
         "counts pages shared by forked workers once per process, PSS shares them out (the fairer total).",

@@ -7,10 +7,10 @@
 Both engines run in this process, one after the other, with one worker (no process pool), on the
 same scenario and seed. The timed sections (``time.perf_counter``) are
 
-- core: ``sim.core.engine.run(scenario, runs=core_runs, seed=seed, workers=1)`` (blocks of the
+- core: ``sim.execution.run_replicates(scenario, runs=core_runs, seed=seed, workers=1)`` (blocks of the
   scenario's chunk size);
-- Mesa: ``sim.abm.run(scenario, runs=mesa_runs, seed=seed, workers=1)``, i.e.
-  ``sim.abm.batch.simulate_block``: one ``InnovationModel(..., record_history=False)`` per
+- Mesa: ``sim.execution.run_replicates(scenario, runs=mesa_runs, seed=seed, workers=1, engine="mesa")``, i.e.
+  ``sim.abm.batch.MesaSimulator``: one ``InnovationModel(..., record_history=False)`` per
   replicate, run to the horizon, indicators read from its DataCollector.
 
 Each engine first runs a small untimed warm-up (imports, first use of numpy code paths) with another
@@ -81,19 +81,18 @@ def measure(scenario_path: str, core_runs: int, mesa_runs: int, seed: int) -> di
     import numpy as np
 
     import sim
-    import sim.abm
-    from sim.core import engine
+    from sim.execution import run_replicates
 
     scenario = sim.load_scenario(scenario_path)
     # warm-up, untimed, another seed: one core block and one Mesa replicate
     print("warming up ...", file=sys.stderr, flush=True)
-    engine.run(scenario, runs=min(scenario.run.chunk_size, core_runs), seed=seed + 1, workers=1)
-    sim.abm.run(scenario, runs=1, seed=seed + 1, workers=1)
+    run_replicates(scenario, runs=min(scenario.run.chunk_size, core_runs), seed=seed + 1, workers=1)
+    run_replicates(scenario, runs=1, seed=seed + 1, workers=1, engine="mesa")
 
     core = timed(f"core, {core_runs:,} replicates",
-                 lambda: engine.run(scenario, runs=core_runs, seed=seed, workers=1))
+                 lambda: run_replicates(scenario, runs=core_runs, seed=seed, workers=1))
     mesa = timed(f"Mesa, {mesa_runs:,} replicates",
-                 lambda: sim.abm.run(scenario, runs=mesa_runs, seed=seed, workers=1))
+                 lambda: run_replicates(scenario, runs=mesa_runs, seed=seed, workers=1, engine="mesa"))
     return {
         "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "python": platform.python_version(), "numpy": np.__version__, "mesa_version": _version("mesa"),
@@ -128,7 +127,8 @@ def format_report(r: dict) -> str:
         e = r[name]
         table.append([
             "core" if name == "core" else "Mesa", f"{e['runs']:,}", f"{e['wall_s']:.2f}", f"{e['s_per_replicate']:.4f}",
-            f"{e['cpu_s']:.1f}", f"{e['cpu_s'] / e['wall_s']:.2f}", "n/a" if e["loadavg_1min_before"] is None else f"{e['loadavg_1min_before']:.2f}",
+            f"{e['cpu_s']:.1f}", f"{e['cpu_s'] / e['wall_s']:.2f}",
+            "n/a" if e["loadavg_1min_before"] is None else f"{e['loadavg_1min_before']:.2f}",
             f"{e['agent_years']:,.0f}", f"{e['agent_years_per_replicate']:,.0f}", f"{e['agent_years_per_s']:,.0f}",
             "n/a" if e["agent_years_per_cpu_s"] is None else f"{e['agent_years_per_cpu_s']:,.0f}"])
     widths = [max(len(row[i]) for row in table) for i in range(len(header))]
@@ -142,7 +142,8 @@ def format_report(r: dict) -> str:
         f"core / Mesa throughput (agent-yr/s): x{r['ratio_core_over_mesa']:,.0f}"
         + ("" if ratio_cpu is None else f"   (per CPU second: x{ratio_cpu:,.0f})"),
         "",
-        f"agent-years = living firms (the `firms` indicator) summed over replicates and the {r['core']['simulated_years']} "
+        "agent-years = living firms (the `firms` indicator) summed over replicates and the "
+        f"{r['core']['simulated_years']} "
         "simulated years (firms[:, 1:].sum(); the base year is the start state, not a step).",
         "cpu s = user + system CPU seconds of this process; cpu/wall well below 1 means another program took the core.",
         "load = 1-minute load average just before the timed section (a noisy-host hint).",

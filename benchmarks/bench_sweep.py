@@ -51,11 +51,11 @@ def sized_copy(sweep: Path, points: int | None, replicates: int | None, folder: 
 CHILD = """
 import json, resource, sys, time
 from sim.sweep.spec import load_sweep
-from sim.sweep.executors import LocalExecutor
+from sim.execution import LocalProcesses
 from sim.sweep.runner import run_sweep
 sweep = load_sweep(sys.argv[1])
 t = time.perf_counter()
-s = run_sweep(sweep, sys.argv[2], LocalExecutor(int(sys.argv[3])))
+s = run_sweep(sweep, sys.argv[2], LocalProcesses(int(sys.argv[3])))
 wall = time.perf_counter() - t
 print(json.dumps({"wall": wall, "points": s.ran, "failed": len(s.failed), "agent_years": s.agent_years,
                   "rss_main_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,

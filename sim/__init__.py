@@ -20,7 +20,7 @@ _EXPORTS = {
     "load_scenario": ".scenario.loader",
     "apply_overrides": ".scenario.loader",
     "Scenario": ".scenario.schema",
-    "ScenarioError": ".scenario.errors",
+    "ScenarioError": ".errors",
     "run_scenario": ".runner",
     "write_outputs": ".runner",
     "evaluate": ".goals",

@@ -20,7 +20,7 @@ import argparse
 import sys
 from typing import Sequence
 
-from .scenario.errors import ScenarioError, UserError
+from .errors import ScenarioError, UserError
 
 EXIT_OK = 0
 EXIT_USER_ERROR = 2
@@ -39,6 +39,17 @@ def _positive_int(text: str) -> int:
         raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _runs(text: str) -> int:
+    """--runs: a whole number from 1 to sim.limits.MAX_RUNS (checked before anything is allocated)."""
+    from .limits import MAX_RUNS
+
+    value = _positive_int(text)
+    if value > MAX_RUNS:
+        raise argparse.ArgumentTypeError(f"must be at most {MAX_RUNS:,} (sim.limits.MAX_RUNS, docs/LIMITS.md), "
+                                         f"got {value:,}; use --precision to stop once the odds are precise enough")
     return value
 
 
@@ -72,14 +83,29 @@ def _version() -> str:
 
 # ---- parser -----------------------------------------------------------------------------------
 
+def _add_executor_options(p: argparse.ArgumentParser) -> None:
+    """Where the work runs: local processes (default) or Dask; the results never depend on it."""
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=_positive_int, metavar="K",
+                       help="local worker processes (default: all cores; results do not depend on it)")
+    where.add_argument("--scheduler", metavar="ADDRESS",
+                       help="a running Dask scheduler, e.g. tcp://10.0.0.5:8786 (needs the 'cluster' extra)")
+    where.add_argument("--dask-local", type=_positive_int, metavar="N",
+                       help="start a Dask LocalCluster of N worker processes (needs the 'cluster' extra)")
+
+
+def _add_restart_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--restart", action="store_true",
+                   help="discard unfinished work of other settings in the folder instead of refusing to resume")
+
+
 def _add_run_options(p: argparse.ArgumentParser) -> None:
     """Options shared by ``run`` and ``compare``."""
-    p.add_argument("--runs", type=_positive_int, metavar="N",
+    p.add_argument("--runs", type=_runs, metavar="N",
                    help="Monte Carlo replicates (default: run.replicates of the scenario)")
     p.add_argument("--seed", type=_non_negative_int, metavar="S",
                    help="master seed (default: run.seed of the scenario)")
-    p.add_argument("--workers", type=_positive_int, metavar="K",
-                   help="worker processes (default: all cores; results do not depend on it)")
+    _add_executor_options(p)
     p.add_argument("--out", metavar="DIR", help="folder for the results")
 
 
@@ -114,6 +140,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="vectorized core (default) or the Mesa agent model (same outputs, some "
                         "hundred times slower; one replicate per block)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    _add_restart_option(p)
     p.set_defaults(func=_cmd_run)
 
     p = sub.add_parser("compare", help="compare the odds of two scenarios",
@@ -128,14 +155,9 @@ def build_parser() -> argparse.ArgumentParser:
                                    "finishes. Run the same command again to resume an interrupted sweep.")
     p.add_argument("sweep", metavar="SWEEP", help="sweep TOML file (see scenarios/sweeps/)")
     p.add_argument("--out", metavar="DIR", required=True, help="folder for the results (required)")
-    where = p.add_mutually_exclusive_group()
-    where.add_argument("--workers", type=_positive_int, metavar="K",
-                       help="local worker processes (default: all cores)")
-    where.add_argument("--scheduler", metavar="ADDRESS",
-                       help="a running Dask scheduler, e.g. tcp://10.0.0.5:8786 (needs the 'cluster' extra)")
-    where.add_argument("--dask-local", type=_positive_int, metavar="N",
-                       help="start a Dask LocalCluster of N worker processes (needs the 'cluster' extra)")
+    _add_executor_options(p)
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    _add_restart_option(p)
     p.set_defaults(func=_cmd_sweep)
 
     p = sub.add_parser("calibrate", help="fit the model to the observed figures (ABC-SMC; resumable)",
@@ -146,7 +168,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", metavar="DIR", required=True, help="folder for the posterior and the report")
     p.add_argument("--holdout-year", type=_positive_int, metavar="YEAR",
                    help="leave that year's observations out of the fit and report how well they are predicted")
+    _add_executor_options(p)
     p.add_argument("--quiet", action="store_true", help="no progress lines")
+    _add_restart_option(p)
     p.set_defaults(func=_cmd_calibrate)
 
     p = sub.add_parser("analyze", help="analyse a sweep: response curves, odds per yuan, Sobol' indices",
@@ -165,14 +189,16 @@ def _plural(n: int, word: str) -> str:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    """Validate every file (not stopping at the first bad one); exit 2 if any failed."""
+    """Validate every file (not stopping at the first bad one); exit 2 if any failed. Each file is
+    checked as ``run`` would read it, every file it names included (parents through extends, the
+    posterior file in full), so "OK" means a run of it will start."""
     from .scenario.loader import load_scenario
 
     failed = 0
     for path in args.files:
         try:
-            s = load_scenario(path)
-        except ScenarioError as exc:
+            s = load_scenario(path, check_inputs=True)
+        except UserError as exc:
             failed += 1
             print(str(exc), file=sys.stderr)
             continue
@@ -234,27 +260,27 @@ def _prepare_out(out) -> None:
                         f"for example --out {os.path.join('results', 'run1')}") from None
 
 
-def _workers(args) -> int:
-    """--workers, or every core this process may use (results do not depend on it)."""
-    if args.workers is not None:
-        return args.workers
-    from .core.engine import default_workers
-    return default_workers()
+def _executor(args):
+    """The executor of --workers / --dask-local / --scheduler (default: local processes on every
+    core this process may use); results never depend on it."""
+    from .execution.executors import make_executor
+
+    return make_executor(args.workers, getattr(args, "dask_local", None), getattr(args, "scheduler", None))
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
     """innovsim run SCENARIO: simulate, print the odds table, write the results folder."""
     from .scenario.loader import load_scenario
 
-    scenario = load_scenario(args.scenario)
+    scenario = load_scenario(args.scenario, check_inputs=True)   # every file the run reads, before --out
     _prepare_out(args.out)
     from .runner import run_scenario, write_outputs
 
     bar = _progress_bar(args, scenario.meta.name)
     try:
-        output = run_scenario(scenario, runs=args.runs, seed=args.seed, workers=_workers(args),
+        output = run_scenario(scenario, runs=args.runs, seed=args.seed, executor=_executor(args),
                               chunk_size=args.chunk_size, precision=args.precision, out=args.out, progress=bar,
-                              engine=args.engine)
+                              engine=args.engine, restart=args.restart)
     finally:
         if bar is not None:
             bar.close()
@@ -270,7 +296,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
               f"±{args.precision}", file=sys.stderr)
     if args.out:
         write_outputs(output, args.out)
-        reused = f" ({output.reused_blocks} finished blocks reused)" if output.reused_blocks else ""
+        reused = f" ({_plural(output.reused_blocks, 'finished block')} reused)" if output.reused_blocks else ""
         print(f"Results in {args.out}: summary.json, report.txt, indicators.parquet (tidy table), "
               f"fan_<goal>.png{reused}", file=sys.stderr)
     return EXIT_OK
@@ -280,7 +306,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     """innovsim compare A B: both scenarios on common random numbers, odds side by side."""
     from .scenario.loader import load_scenario
 
-    a, b = load_scenario(args.a), load_scenario(args.b)
+    a, b = load_scenario(args.a, check_inputs=True), load_scenario(args.b, check_inputs=True)
     _prepare_out(args.out)
     from .goals import compare
     from .report import format_compare
@@ -292,7 +318,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     for scenario in (a, b):
         bar = _progress_bar(args, scenario.meta.name)
         try:
-            outputs.append(run_scenario(scenario, runs=runs, seed=seed, workers=_workers(args), progress=bar))
+            outputs.append(run_scenario(scenario, runs=runs, seed=seed, executor=_executor(args), progress=bar))
         finally:
             if bar is not None:
                 bar.close()
@@ -301,14 +327,13 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     print(format_compare(comparison, oa.odds, a.goals))
     if args.out:
         import json
-        from pathlib import Path
 
         from .goals import round_floats
-        out = Path(args.out)
-        out.mkdir(parents=True, exist_ok=True)
+        from .execution.files import atomic_write, make_folder
+
+        out = make_folder(args.out)
         doc = {"a": a.meta.name, "b": b.meta.name, "runs": runs, "seed": seed, **comparison.to_dict()}
-        (out / "compare.json").write_text(json.dumps(round_floats(doc), indent=2, ensure_ascii=False) + "\n",
-                                          encoding="utf-8")
+        atomic_write(out / "compare.json", json.dumps(round_floats(doc), indent=2, ensure_ascii=False) + "\n")
     return EXIT_OK
 
 
@@ -318,13 +343,9 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
 
     sweep = load_sweep(args.sweep)
     _prepare_out(args.out)
-    from .sweep.executors import DaskExecutor, LocalExecutor
     from .sweep.runner import run_sweep
 
-    if args.scheduler or args.dask_local:
-        executor = DaskExecutor(address=args.scheduler, local_workers=args.dask_local)
-    else:
-        executor = LocalExecutor(_workers(args))
+    executor = _executor(args)
     s = sweep.spec.sweep
     print(f"Sweep {s.name}: {sweep.n_points} points ({sweep.spec.design.kind}) x {s.replicates} replicates, "
           f"seed {s.seed}, base scenario {sweep.base.meta.name}; on {executor.describe()}", file=sys.stderr)
@@ -334,7 +355,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
         tqdm.monitor_interval = 0
         bar = tqdm(total=0, desc=s.name, unit="point", file=sys.stderr, dynamic_ncols=True, leave=False)
     try:
-        summary = run_sweep(sweep, args.out, executor, progress=bar)
+        summary = run_sweep(sweep, args.out, executor, progress=bar, restart=args.restart)
     finally:
         if bar is not None:
             bar.close()
@@ -369,7 +390,8 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
             print(f"generation {g.t}: tolerance {eps}, {g.simulations:,} simulations, acceptance "
                   f"{g.acceptance:.3f}, ESS {g.ess:.0f} ({time.perf_counter() - start:.0f} s)", file=sys.stderr)
 
-    fit = calibrate(args.targets, args.out, progress=progress, holdout_year=args.holdout_year)
+    fit = calibrate(args.targets, args.out, progress=progress, holdout_year=args.holdout_year,
+                    executor=_executor(args), restart=args.restart)
     print(Path(args.out, "report.md").read_text(encoding="utf-8"))
     print(f"Posterior in {Path(args.out, 'posterior.csv')} ({len(fit.result.last.weights)} particles); a scenario "
           f"uses it with [posterior] file = \"...\"", file=sys.stderr)
@@ -402,6 +424,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # --help / --version (0) or a usage error (2), already printed
         return exc.code if isinstance(exc.code, int) else EXIT_USER_ERROR
+    import warnings
+
+    shown = warnings.showwarning
+    warnings.showwarning = _show_warning
     try:
         return args.func(args)
     except (ScenarioError, UserError) as exc:
@@ -410,6 +436,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("innovsim: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    finally:
+        warnings.showwarning = shown
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """Warnings as one line for a planner ('warning: ...'), not a source location."""
+    print(f"warning: {message}", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -188,13 +188,16 @@ class ConditionStats:
     series_p10: float | None = None
     series_p90: float | None = None
 
-    def to_dict(self) -> dict:
-        d = {"indicator": self.indicator, "target": self.target, "probability": self.probability,
-             "median": self.median, "p10": self.p10, "p90": self.p90}
+    def spread(self) -> dict:
+        """The indicator's median, 10% and 90% quantiles, and the moving threshold's if any."""
+        d = {"median": self.median, "p10": self.p10, "p90": self.p90}
         if self.series is not None:
             d.update(series=self.series, series_median=self.series_median,
                      series_p10=self.series_p10, series_p90=self.series_p90)
         return d
+
+    def to_dict(self) -> dict:
+        return {"indicator": self.indicator, "target": self.target, "probability": self.probability, **self.spread()}
 
 
 def condition_stats(cond, results: Results, year: int) -> ConditionStats:
@@ -230,6 +233,11 @@ def first_year(met: np.ndarray, years: np.ndarray, base_year: int) -> dict[str, 
     return out
 
 
+def _of_odds(name: str) -> property:
+    """A read-only attribute that is the same attribute of the object's ``odds`` (a Proportion)."""
+    return property(lambda self: getattr(self.odds, name), doc=f"``odds.{name}``")
+
+
 @dataclass
 class GoalOdds:
     """Everything the reports say about one goal."""
@@ -244,21 +252,10 @@ class GoalOdds:
     conditions: list[ConditionStats]
     target: str
 
-    @property
-    def probability(self) -> float:
-        return self.odds.probability
-
-    @property
-    def ci_low(self) -> float:
-        return self.odds.ci_low
-
-    @property
-    def ci_high(self) -> float:
-        return self.odds.ci_high
-
-    @property
-    def se(self) -> float:
-        return self.odds.se
+    probability = _of_odds("probability")
+    ci_low = _of_odds("ci_low")
+    ci_high = _of_odds("ci_high")
+    se = _of_odds("se")
 
     @property
     def indicator(self) -> str:
@@ -269,12 +266,8 @@ class GoalOdds:
         d = {"year": self.year, **self.odds.to_dict(),
              "reached_by_year": {str(y): p for y, p in self.reached_by_year.items()},
              "first_year": dict(self.first_year),
-             "indicator": c0.indicator, "target": self.target,
-             "median": c0.median, "p10": c0.p10, "p90": c0.p90}
-        if c0.series is not None:
-            d.update(series=c0.series, series_median=c0.series_median,
-                     series_p10=c0.series_p10, series_p90=c0.series_p90)
-        d.update(name=self.name, name_zh=self.name_zh, successes=self.odds.successes)
+             "indicator": c0.indicator, "target": self.target, **c0.spread(),
+             "name": self.name, "name_zh": self.name_zh, "successes": self.odds.successes}
         if len(self.conditions) > 1:
             d["conditions"] = [c.to_dict() for c in self.conditions]
         return d
@@ -303,9 +296,7 @@ class JointOdds:
     goal_ids: list[str]
     odds: Proportion
 
-    @property
-    def probability(self) -> float:
-        return self.odds.probability
+    probability = _of_odds("probability")
 
     def to_dict(self) -> dict:
         return {**self.odds.to_dict(), "goals": list(self.goal_ids), "successes": self.odds.successes}

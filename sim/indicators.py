@@ -19,7 +19,8 @@ INDICATORS: dict[str, tuple[str, str]] = {
     "national_platforms": ("platforms", "national-level R&D platforms"),
     "agri_platforms": ("platforms", "agricultural S&T platforms"),
     "maker_spaces": ("spaces", "university maker spaces (众创空间) of municipal level or higher"),
-    "university_projects": ("projects", "S&T projects carried out by local universities, cumulative from the base year"),
+    "university_projects": ("projects",
+                            "S&T projects carried out by local universities, cumulative from the base year"),
     "innovation_rank": ("rank", "Hechuan's rank by composite innovation index among the 38 districts/counties"),
     "first_tier_cutoff": ("rank", "the last rank counted in Chongqing's first tier (exogenous)"),
     # context

@@ -76,7 +76,7 @@ def _posterior_columns(scenario) -> dict[str, str]:
     """name -> 'posterior median (5–95%)' for the parameters a scenario draws from its posterior."""
     if scenario.posterior_file is None:
         return {}
-    from .calibration.posterior import read_posterior
+    from .scenario.posterior import read_posterior
     from .calibration.run import weighted_quantiles
 
     post = read_posterior(scenario.posterior_file)

@@ -140,9 +140,9 @@ def fan_chart(results: Results, goal_id: str, goal, path) -> Path:
         fig.suptitle(_title(goal_id, goal, font), fontsize=12)
         fig.text(0.01, 0.01, _caption(results), fontsize=7, va="bottom", ha="left", color="0.25")
         fig.tight_layout(rect=(0, 0.07, 1, 0.95))
-        path = Path(path)
-        fig.savefig(path, format="png")
-    return path
+        from .execution.files import atomic_write
+
+        return atomic_write(path, lambda fh: fig.savefig(fh, format="png"))
 
 
 def fan_charts(results: Results, goals: dict, out_dir) -> list[Path]:

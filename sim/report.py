@@ -197,7 +197,8 @@ def summary_json(odds: Odds, engine: str = "core") -> str:
 
 def write_summary(odds: Odds, path, engine: str = "core") -> Path:
     """Write summary.json (UTF-8); returns the path."""
+    from .execution.files import atomic_write, make_folder
+
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(summary_json(odds, engine), encoding="utf-8")
-    return path
+    make_folder(path.parent)
+    return atomic_write(path, summary_json(odds, engine))

@@ -231,12 +231,6 @@ def innovation_probability(effective_staff, productivity):
     return 1.0 - _exp(-productivity * effective_staff)
 
 
-def partner_similarity(k_i, k_j):
-    """SKIN conservative attractiveness: overlap of two knowledge stocks, min / max, in [0, 1]."""
-    hi = np.maximum(k_i, k_j)
-    return np.where(hi > 0, np.minimum(k_i, k_j) / np.where(hi > 0, hi, 1.0), 0.0)
-
-
 def capacity_share(capacity, demand):
     """Share of the firms seeking a partner that a capacity (institute, university, commissioner
     places) can take this year: capacity / demand, at most 1."""
@@ -251,8 +245,9 @@ def university_collab_threshold(p_institute, propensity, university_share):
 
 
 def partners_compatible(k_i, k_j, threshold):
-    """Two firms partner if their knowledge similarity reaches the threshold (written without a
-    division: min >= threshold * max, and some knowledge on one side)."""
+    """Two firms partner if their knowledge similarity, SKIN's conservative attractiveness
+    min / max of the two stocks, reaches the threshold (written without a division:
+    min >= threshold * max, and some knowledge on one side)."""
     hi = _max(k_i, k_j)
     return (_min(k_i, k_j) >= threshold * hi) & (hi > 0)
 
@@ -410,8 +405,3 @@ def saturating(offers, pool):
     """What a budget lands when the pool it draws on is limited: offers / pool -> 0 gives the
     offers, many offers give the pool (pool x (1 - exp(-offers / pool)))."""
     return pool * -np.expm1(-np.asarray(offers) / np.maximum(pool, 1e-12))
-
-
-def first_tier(rank, cutoff):
-    """Hechuan is in the first tier if its rank is within the cut-off."""
-    return rank <= cutoff

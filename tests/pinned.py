@@ -2,12 +2,14 @@
 
 A refactor keeps the numbers byte-identical; these digests pin them. ``tests/golden/pinned.json``
 holds the digests made from the code before the execution layer was introduced;
-``tests/test_pinned.py`` recomputes them on every executor. To re-pin after a change that moves
-the numbers *on purpose*, run ``python tests/pinned.py`` and say in the commit why they moved.
+``tests/test_pinned.py`` recomputes them on every executor. (The calibration digest covers the
+generations' exact arrays; it too was computed on the code before the change, commit 26f8961.)
+To re-pin after a change that moves the numbers *on purpose*, run ``python tests/pinned.py`` and
+say in the commit why they moved.
 
 The digest of a run is the SHA-256 of its indicator arrays (float64 bytes, in the order of
 ``sim.indicators.INDICATORS``); of a sweep, of its goal and indicator tables; of a calibration,
-of its ``posterior.csv``.
+of its ``posterior.csv``, ``history.json`` and every generation's arrays.
 """
 
 from __future__ import annotations
@@ -58,6 +60,27 @@ def digest_sweep(folder: Path) -> str:
     return h.hexdigest()
 
 
+GENERATION_FIELDS = ("t", "eps", "u", "weights", "distances", "summaries", "simulations")
+
+
+def digest_calibration(folder: Path) -> str:
+    """SHA-256 of a fit's posterior.csv and history.json and of every generation's arrays
+    (exact bytes: the CSV's 10 significant digits would hide a change in the last bit)."""
+    import numpy as np
+
+    h = hashlib.sha256()
+    h.update((folder / "posterior.csv").read_bytes())
+    h.update((folder / "history.json").read_bytes())
+    t = 0
+    while (path := folder / "checkpoints" / f"gen-{t}.npz").exists():
+        with np.load(path) as z:
+            for name in GENERATION_FIELDS:
+                h.update(np.ascontiguousarray(z[name]).tobytes())
+        t += 1
+    assert t > 0, f"no generations in {folder / 'checkpoints'}"
+    return h.hexdigest()
+
+
 def small_sweep(path: Path, folder: Path) -> Path:
     """A copy of a shipped sweep file with fewer points and replicates and an absolute base."""
     text = path.read_text(encoding="utf-8")
@@ -77,29 +100,31 @@ def small_targets(folder: Path) -> Path:
                        generations=CAL_GENERATIONS, batch=CAL_BATCH)
 
 
-def compute_all(tmp: Path) -> dict:
-    """Every digest, computed with today's default execution (one worker, in this process)."""
+def compute_all(tmp: Path, executor=None) -> dict:
+    """Every digest, computed on ``executor`` (default: this process)."""
     from sim.calibration.run import calibrate
+    from sim.execution import InProcess
     from sim.runner import run_scenario
     from sim.scenario import load_scenario
-    from sim.sweep.executors import LocalExecutor
     from sim.sweep.runner import run_sweep
     from sim.sweep.spec import load_sweep
 
+    executor = executor if executor is not None else InProcess()
     out = {"runs": {}, "mesa": {}, "sweeps": {}, "calibration": {}}
     for path in SCENARIOS:
         sc = load_scenario(path)
-        out["runs"][path.name] = digest_results(run_scenario(sc, runs=RUNS, seed=SEED, chunk_size=CHUNK).results)
+        out["runs"][path.name] = digest_results(
+            run_scenario(sc, runs=RUNS, seed=SEED, chunk_size=CHUNK, executor=executor).results)
     base = load_scenario(ROOT / "scenarios" / "baseline.toml")
     out["mesa"]["baseline.toml"] = digest_results(
-        run_scenario(base, runs=MESA_RUNS, seed=SEED, engine="mesa").results)
+        run_scenario(base, runs=MESA_RUNS, seed=SEED, engine="mesa", executor=executor).results)
     for path in SWEEPS:
         sweep = load_sweep(small_sweep(path, tmp))
-        run_sweep(sweep, tmp / f"sweep-{path.stem}", LocalExecutor(1))
+        run_sweep(sweep, tmp / f"sweep-{path.stem}", executor)
         out["sweeps"][path.name] = digest_sweep(tmp / f"sweep-{path.stem}")
     fit_dir = tmp / "calibration"
-    calibrate(small_targets(tmp), fit_dir)
-    out["calibration"][TARGETS.name] = hashlib.sha256((fit_dir / "posterior.csv").read_bytes()).hexdigest()
+    calibrate(small_targets(tmp), fit_dir, executor=executor)
+    out["calibration"][TARGETS.name] = digest_calibration(fit_dir)
     return out
 
 

@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 
 from sim.calibration.abc import Settings, run_abc
+from sim.execution.checkpoints import KeyMismatch
 
 ROOT = Path(__file__).resolve().parents[1]
 OBSERVED = 4.3
@@ -77,9 +78,11 @@ def test_same_seed_same_posterior_and_resume_from_checkpoints(toy, tmp_path):
     assert len(extended.generations) == 4
     np.testing.assert_array_equal(extended.last.u, clean.last.u)
     np.testing.assert_array_equal(extended.last.weights, clean.last.weights)
-    # another seed: the old checkpoints are discarded, not resumed by mistake
+    # another seed: the old checkpoints are never resumed by mistake; it refuses, or restarts afresh
     other = Settings(population=100, generations=2, seed=9)
-    fresh = run_abc(toy.prior, toy.simulate, toy.distance, other, checkpoint_dir=tmp_path / "c")
+    with pytest.raises(KeyMismatch, match="seed 2 there, 9 now"):
+        run_abc(toy.prior, toy.simulate, toy.distance, other, checkpoint_dir=tmp_path / "c")
+    fresh = run_abc(toy.prior, toy.simulate, toy.distance, other, checkpoint_dir=tmp_path / "c", restart=True)
     np.testing.assert_array_equal(fresh.last.u, run_abc(toy.prior, toy.simulate, toy.distance, other).last.u)
     assert sorted(p.name for p in (tmp_path / "c").glob("gen-*.npz")) == ["gen-0.npz", "gen-1.npz"]
 
@@ -143,7 +146,7 @@ def test_shipped_baseline_draws_from_the_posterior_and_the_priors_variant_does_n
     """scenarios/baseline.toml names the shipped posterior; baseline_priors.toml switches it off
     (``enabled = false``) and then draws exactly what a baseline without [posterior] draws."""
     from sim import load_scenario
-    from sim.calibration.posterior import read_posterior
+    from sim.scenario.posterior import read_posterior
     from sim.core.params import sample_parameters
     from sim.core.streams import PARAMETERS, ReplicateStreams
     from sim.scenario import load_scenario_dict, scenario_to_dict
@@ -176,7 +179,7 @@ def test_shipped_baseline_draws_from_the_posterior_and_the_priors_variant_does_n
 
 def test_posterior_enabled_without_a_file_is_a_clear_error(tmp_path):
     from sim import load_scenario
-    from sim.scenario.errors import ScenarioError
+    from sim.errors import ScenarioError
 
     from conftest import BASELINE
 
@@ -194,7 +197,7 @@ def test_posterior_enabled_without_a_file_is_a_clear_error(tmp_path):
     ("weight,exit_rate\n-1,0.05\n", "column 'weight'"),
 ])
 def test_bad_posterior_file_gives_a_clear_error(tmp_path, content, needle):
-    from sim.calibration.posterior import PosteriorError, read_posterior
+    from sim.scenario.posterior import PosteriorError, read_posterior
 
     path = tmp_path / "p.csv"
     path.write_text(content, encoding="utf-8")

@@ -14,7 +14,7 @@ import pytest
 from sim.calibration.observations import (
     COLUMNS, CONFIDENCE_REL_SD, SD_FLOOR, UNITS, VOCABULARY, ObservationError, load_observations,
 )
-from sim.scenario.errors import UserError
+from sim.errors import UserError
 
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = ROOT / "calibration" / "data" / "observed.csv"

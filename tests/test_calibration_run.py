@@ -116,7 +116,8 @@ def test_an_official_figure_moves_the_odds(fitted, tmp_path):
                                  "--workers", 1, "--out", tmp_path / f"run_{name}")
         assert code == 0, err
         import json
-        odds[name] = json.loads((tmp_path / f"run_{name}" / "summary.json").read_text())["goals"]["hte_250"]["probability"]
+        odds[name] = json.loads(
+            (tmp_path / f"run_{name}" / "summary.json").read_text())["goals"]["hte_250"]["probability"]
     assert odds["new"] > odds["old"] + 0.1, odds
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -48,7 +47,10 @@ def test_validate_baseline(capsys):
 
 
 def test_validate_variant_with_extends(capsys, tmp_path):
-    shutil.copy(BASELINE, tmp_path / "baseline.toml")
+    # the copy's posterior path made absolute: validate reads the posterior file (see test_input_faults.py)
+    posterior = (BASELINE.parent / "../calibration/posterior/posterior.csv").resolve().as_posix()
+    (tmp_path / "baseline.toml").write_text(BASELINE.read_text(encoding="utf-8").replace(
+        '"../calibration/posterior/posterior.csv"', f'"{posterior}"'), encoding="utf-8")
     child = tmp_path / "more_subsidy.toml"
     child.write_text('extends = "baseline.toml"\n[meta]\nname = "more subsidy"\n'
                      '[levers.fiscal_support]\nrd_subsidy_rate = 0.1\n', encoding="utf-8")

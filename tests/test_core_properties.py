@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sim import rules as R
-from sim.core.engine import Prepared
+from sim.core.engine import CoreSimulator
 from sim.core.init import index_components, initial_block
 from sim.core.params import sample_parameters
 from sim.core.step import Buffers, measure, step
@@ -60,8 +60,8 @@ def variant_overrides(name: str) -> dict:
 
 
 @functools.lru_cache(maxsize=None)
-def prepared(name: str) -> Prepared:
-    return Prepared.of(apply_overrides(baseline(), variant_overrides(name)))
+def prepared(name: str) -> CoreSimulator:
+    return CoreSimulator.of(apply_overrides(baseline(), variant_overrides(name)))
 
 
 # ---- invariants --------------------------------------------------------------------------------
@@ -127,7 +127,8 @@ def check_state(block, layout, year: int, ind: dict) -> None:
     assert np.array_equal(ind["firms"], alive.sum(axis=1)), f"{where}: firms"
     above = alive & f.industrial & (f.revenue >= rules.above_scale_revenue)
     assert np.array_equal(ind["above_scale"], above.sum(axis=1)), f"{where}: above_scale"
-    assert np.array_equal(ind["national_platforms"], (f.platform == R.NATIONAL).sum(axis=1)), f"{where}: national_platforms"
+    assert np.array_equal(ind["national_platforms"], (f.platform == R.NATIONAL).sum(axis=1)), \
+        f"{where}: national_platforms"
     muni = f.platform >= R.MUNICIPAL
     n_above, n_hte = above.sum(axis=1), hte.sum(axis=1)
     np.testing.assert_allclose(ind["platform_share_above_scale"], (above & muni).sum(axis=1) / np.maximum(n_above, 1))
@@ -136,7 +137,7 @@ def check_state(block, layout, year: int, ind: dict) -> None:
     assert np.array_equal(ind["maker_spaces"], (d.maker >= R.MUNICIPAL).sum(axis=1))
 
 
-def simulate_checked(prep: Prepared, seed: int, replicates) -> dict:
+def simulate_checked(prep: CoreSimulator, seed: int, replicates) -> dict:
     """Initial block and every year to the horizon, checking the invariants after each; returns
     the drawn parameters, the initial indicators and the initial block's state (copied)."""
     sc, L, pol = prep.scenario, prep.layout, prep.policy

@@ -18,7 +18,8 @@ Design (see ``sim.abm.equivalence`` for the statistics):
   the HTE test 20% higher) against the same Mesa sample of the baseline must fail the check.
 
 The Mesa sample is the slow part (about 1.5 s per replicate per core; 2 x 200 replicates take
-about 3-5 minutes on two cores).
+about 3-5 minutes on two cores), so the module is marked ``slow``: CI runs it as its second step
+(``python -m pytest -m slow``).
 """
 
 from __future__ import annotations
@@ -27,12 +28,13 @@ import numpy as np
 import pytest
 
 from sim import apply_overrides, load_scenario
-from sim.abm.batch import run as run_mesa
 from sim.abm.equivalence import compare_engines, goal_indicators
-from sim.core.engine import default_workers
-from sim.core.engine import run as run_core
+from sim.execution import default_workers
+from sim.execution import run_replicates as run_core
 
 from conftest import ROOT
+
+pytestmark = pytest.mark.slow
 
 MESA_RUNS, CORE_RUNS = 200, 4000
 MESA_SEED, CORE_SEED = 101, 202
@@ -49,7 +51,7 @@ def samples(name: str):
     if name not in _samples:
         scenario = load_scenario(ROOT / "scenarios" / f"{name}.toml")
         workers = min(2, default_workers())
-        mesa = run_mesa(scenario, runs=MESA_RUNS, seed=MESA_SEED, workers=workers)
+        mesa = run_core(scenario, runs=MESA_RUNS, seed=MESA_SEED, workers=workers, engine="mesa")
         core = run_core(scenario, runs=CORE_RUNS, seed=CORE_SEED, workers=workers)
         _samples[name] = (scenario, core, mesa)
     return _samples[name]

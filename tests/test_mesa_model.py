@@ -13,10 +13,11 @@ import pytest
 
 from sim import load_scenario
 from sim.abm.agents import Enterprise, Incubator, Institute, University
-from sim.abm.model import MESA_PURPOSE, InnovationModel, _ModelStream
+from sim.abm.model import InnovationModel
 from sim.core.init import build_layout, initial_block
 from sim.core.params import sample_parameters
 from sim.core.step import measure
+from sim.core.streams import MESA, ReplicateStreams, replicate_generator
 from sim.goals import evaluate
 from sim.indicators import INDICATORS
 
@@ -58,9 +59,9 @@ def test_base_year_agents_reproduce_the_core_start_state(scenario):
     """The agents are the core's start state for the model's own draws: the base-year indicators
     the model collects equal the core's ``measure`` of that state."""
     model = InnovationModel(scenario, seed=SEED, replicate=3)
-    rng = np.random.default_rng(np.random.SeedSequence(SEED, spawn_key=(3, MESA_PURPOSE)))
+    rng = replicate_generator(SEED, 3, MESA)
     rng.integers(np.iinfo(np.int32).max)          # mesa.Model seeds its stdlib RNG from it first
-    stream = _ModelStream(rng, 3)
+    stream = ReplicateStreams.of_generator(rng, 3)
     layout = build_layout(scenario)
     params = sample_parameters(scenario, stream)
     core = measure(initial_block(scenario, layout, params, stream), layout, layout.base_year)

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from sim.cli import main
-from sim.core.engine import run
+from sim.execution import run_replicates as run
 from sim.indicators import INDICATORS
 from sim.results import Results
 

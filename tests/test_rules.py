@@ -295,10 +295,7 @@ def test_innovation_probability_is_a_probability(s, k):
     assert 0.0 <= p <= 1.0   # (1.0 only by rounding, for k * staff beyond ~37)
 
 
-def test_partner_similarity_and_compatibility_edges():
-    assert R.partner_similarity(0.0, 0.0) == 0.0
-    assert R.partner_similarity(1.0, 2.0) == pytest.approx(0.5)
-    assert R.partner_similarity(3.0, 3.0) == 1.0
+def test_partner_compatibility_edges():
     assert not R.partners_compatible(0.0, 0.0, 0.0), "no knowledge on either side: no partnership"
     assert R.partners_compatible(0.5, 1.0, 0.5)
     assert not R.partners_compatible(below(0.5), 1.0, 0.5)
@@ -311,8 +308,6 @@ def test_partner_similarity_and_compatibility_edges():
 @settings(max_examples=100, deadline=None)
 def test_partners_compatible_symmetric(a, b, thr):
     assert bool(R.partners_compatible(a, b, thr)) == bool(R.partners_compatible(b, a, thr))
-    assert R.partner_similarity(a, b) == R.partner_similarity(b, a)
-    assert 0.0 <= R.partner_similarity(a, b) <= 1.0
 
 
 def test_spillover_and_hightech_share():
@@ -392,10 +387,6 @@ def test_saturating_tends_to_offers_and_to_the_pool():
     assert np.all(np.diff(xs) > 0) and np.all(xs < [1.0, 10.0, 100.0])  # rising, with diminishing returns
 
 
-def test_first_tier():
-    assert R.first_tier(9, 9) and R.first_tier(1, 8) and not R.first_tier(10, 9)
-
-
 # ---- every rule on arrays: the same answers as scalars -------------------------------------------
 
 def _vector_cases(rules):
@@ -429,7 +420,6 @@ def _vector_cases(rules):
         ("st_share", R.st_share, [(1.0, 1.6, 1.0, 32.0), (100.0, 1.6, 1.0, 10.0), (0.1, 1.6, 1.0, 0.0)]),
         ("talent_factor", R.talent_factor, [(50.0, 100.0), (200.0, 100.0), (0.0, 0.0)]),
         ("innovation_probability", R.innovation_probability, [(0.0, 0.06), (5.0, 0.06), (100.0, 0.1)]),
-        ("partner_similarity", R.partner_similarity, [(0.0, 0.0), (1.0, 2.0), (2.0, 1.0), (3.0, 3.0)]),
         ("partners_compatible", R.partners_compatible, [(0.0, 0.0, 0.0), (0.5, 1.0, 0.5), (b(0.5), 1.0, 0.5), (1.0, 0.5, 0.5)]),
         ("spillover", R.spillover, [(1.0, 3.0, 0.1), (3.0, 1.0, 0.1)]),
         ("hightech_share_update", R.hightech_share_update, [(0.5, True, 0.2, 0.05), (0.5, False, 0.2, 0.05)]),
@@ -438,7 +428,6 @@ def _vector_cases(rules):
         ("platform_upgrade_probability", lambda lv, rd, big: R.platform_upgrade_probability(lv, rd, big, HAZ, rules, GRANT),
          [(0, 0.3, False), (0, 0.29, True), (1, 1.5, True), (1, 1.5, False), (2, 30.0, False), (2, 29.9, True), (3, 99.0, True)]),
         ("htz_hazard", R.htz_hazard, [(0, 80.0, 0.15, 1.0), (40, 80.0, 0.2, 1.0), (500, 80.0, 0.3, 100.0)]),
-        ("first_tier", R.first_tier, [(9, 9), (10, 9), (1, 8)]),
         ("saturating", R.saturating, [(0.0, 30.0), (10.0, 30.0), (1e6, 30.0)]),
         ("knowledge_update", R.knowledge_update,
          [(2.0, 0.15, True, False, 0.5, True, 0.3, 0.1, False, 0.5), (0.0, 0.15, False, True, 0.5, False, 0.3, 0.0, True, 0.5)]),

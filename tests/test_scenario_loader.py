@@ -376,7 +376,8 @@ def test_extends_chain_relative_to_each_file(family, baseline):
     assert s.meta.name == "grandchild"
     assert s.levers.fiscal_support.hte_reward_cny == 300_000
     assert s.levers.fiscal_support.rd_subsidy_rate == 0.2
-    assert s.levers.fiscal_support.platform_grant_national_cny == baseline.levers.fiscal_support.platform_grant_national_cny
+    assert (s.levers.fiscal_support.platform_grant_national_cny
+            == baseline.levers.fiscal_support.platform_grant_national_cny)
 
 
 def test_extends_missing_parent(tmp_path):

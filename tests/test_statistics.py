@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sim.core.engine import run
+from sim.execution import run_replicates as run
 from sim.goals import evaluate, goal_outcomes
 from sim.runner import run_scenario
 from sim.scenario import load_scenario

@@ -5,20 +5,19 @@ inspecting a replicate in Jupyter.
     from sim.abm import InnovationModel
     model = InnovationModel(load_scenario("scenarios/baseline.toml"), seed=1)
 
-``agents.py`` (the agents), ``model.py`` (the model, which owns the RNG), ``batch.py`` (many
-replicates, for ``innovsim run --engine mesa``), ``app.py`` (the SolaraViz page). Mesa loads only
-when this package is imported.
+``agents.py`` (the agents), ``model.py`` (the model, which owns the RNG), ``batch.py`` (the model
+as a block simulator, for ``innovsim run --engine mesa`` and ``sim.execution.run_replicates(...,
+engine="mesa")``), ``app.py`` (the SolaraViz page). Mesa loads only when this package is imported.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-__all__ = ["InnovationModel", "Enterprise", "University", "Institute", "Incubator", "run"]
+__all__ = ["InnovationModel", "Enterprise", "University", "Institute", "Incubator"]
 
 if TYPE_CHECKING:
     from .agents import Enterprise, Incubator, Institute, University
-    from .batch import run
     from .model import InnovationModel
 
 
@@ -29,7 +28,4 @@ def __getattr__(name: str):
     if name in ("Enterprise", "University", "Institute", "Incubator"):
         from . import agents
         return getattr(agents, name)
-    if name == "run":
-        from .batch import run
-        return run
     raise AttributeError(f"module 'sim.abm' has no attribute {name!r}")

@@ -23,13 +23,14 @@ from dataclasses import dataclass, field
 import mesa
 
 from .. import rules as R
+from .. import sectors
 from ..core.state import (ORIGIN_INCUBATED, ORIGIN_INCUMBENT, ORIGIN_LEADING, ORIGIN_RECRUITED, ORIGIN_SPONTANEOUS,
                           U_AGRI, U_CERT, U_COLLAB, U_EXIT, U_GROWTH, U_INNOVATE, U_PARTNER, U_PLATFORM, U_TECH_BASED)
-from ..scenario.schema import PLATFORM_LEVELS, SECTORS
+from ..scenario.schema import PLATFORM_LEVELS
+from ..sectors import AGRI, SECTORS
 
 ORIGINS = {ORIGIN_INCUMBENT: "incumbent", ORIGIN_LEADING: "leading firm", ORIGIN_SPONTANEOUS: "start-up",
            ORIGIN_INCUBATED: "incubated", ORIGIN_RECRUITED: "recruited"}
-AGRI = SECTORS.index("agri_food")
 
 # what a firm's yearly history row holds (Enterprise.history)
 # (rd_ratio_3y, hte_band and st_share are the year's HTE test: the 3-year R&D/sales, the bar it
@@ -87,7 +88,8 @@ class Enterprise(mesa.Agent):
                  knowledge, hightech, age, tech_based, hte_until, platform, rd_lag1, rd_lag2, sales_lag1, sales_lag2,
                  origin, name="", source="", entered=None):
         super().__init__(model)
-        self.sector, self.industrial, self.digital, self.in_zone = int(sector), bool(industrial), bool(digital), bool(in_zone)
+        self.sector, self.industrial, self.digital, self.in_zone = (
+            int(sector), bool(industrial), bool(digital), bool(in_zone))
         self.revenue, self.propensity, self.rd_ratio = float(revenue), float(propensity), float(rd_ratio)
         self.st_factor, self.knowledge, self.hightech = float(st_factor), float(knowledge), float(hightech)
         self.age, self.tech_based, self.hte_until = float(age), bool(tech_based), int(hte_until)
@@ -261,7 +263,8 @@ class Enterprise(mesa.Agent):
             ev.append(Event(year, "tech_based_lapsed", "no longer meets the registration bars"))
         if new["platform"] > self.platform:
             ev.append(Event(year, "platform_upgrade", f"{PLATFORM_LEVELS[self.platform]} -> "
-                                                     f"{PLATFORM_LEVELS[new['platform']]} (R&D {self.rd_spend:.2f}m CNY)"))
+                                                     f"{PLATFORM_LEVELS[new['platform']]} "
+                                                     f"(R&D {self.rd_spend:.2f}m CNY)"))
 
     def _record(self, year: int, rd_spend: float, rd3: float, band: float, st: float) -> None:
         self.history.append((year, self.revenue, self.rd_ratio, rd_spend, self.knowledge, self.hightech, rd3, band,
@@ -296,18 +299,26 @@ class Enterprise(mesa.Agent):
         return head + "\n" + "\n".join(str(e) for e in self.events)
 
 
-class University(mesa.Agent):
-    """A university: students (a source of R&D labour), a maker space, and the firms it works with."""
+class NamedAgent(mesa.Agent):
+    """A named agent of the scenario (university, institute, incubator): its scenario entry
+    (``spec``) and its names; ``label`` is how events and the network view name it."""
 
-    def __init__(self, model, spec, index: int):
+    def __init__(self, model, spec):
         super().__init__(model)
-        self.spec, self.index = spec, index
-        self.name, self.name_zh, self.collab_capacity = spec.name, spec.name_zh, spec.collab_capacity
-        self.collaborations: dict[int, list] = {}    # year -> firms
+        self.spec, self.name, self.name_zh = spec, spec.name, spec.name_zh
 
     @property
     def label(self) -> str:
         return self.name
+
+
+class University(NamedAgent):
+    """A university: students (a source of R&D labour), a maker space, and the firms it works with."""
+
+    def __init__(self, model, spec, index: int):
+        super().__init__(model, spec)
+        self.index, self.collab_capacity = index, spec.collab_capacity
+        self.collaborations: dict[int, list] = {}    # year -> firms
 
     @property
     def students(self) -> float:
@@ -318,36 +329,26 @@ class University(mesa.Agent):
         return PLATFORM_LEVELS[int(self.model.district.maker[0, self.index])]
 
 
-class Institute(mesa.Agent):
+class Institute(NamedAgent):
     """An industrial technology research institute serving the firms of one sector."""
 
     def __init__(self, model, spec):
-        super().__init__(model)
-        self.spec, self.name, self.name_zh = spec, spec.name, spec.name_zh
-        self.sector, self.capacity, self.opens = SECTORS.index(spec.sector), spec.capacity, spec.opens
+        super().__init__(model, spec)
+        self.sector, self.capacity, self.opens = sectors.index(spec.sector), spec.capacity, spec.opens
         self.collaborations: dict[int, list] = {}    # year -> firms
-
-    @property
-    def label(self) -> str:
-        return self.name
 
     def is_open(self, year: int) -> bool:
         return self.opens <= year
 
 
-class Incubator(mesa.Agent):
+class Incubator(NamedAgent):
     """An incubator, accelerator or park: tenants, and graduates entering the firm population."""
 
     def __init__(self, model, spec, index: int):
-        super().__init__(model)
-        self.spec, self.index, self.name, self.name_zh = spec, index, spec.name, spec.name_zh
-        self.stage, self.capacity, self.opens = spec.stage, spec.capacity, spec.opens
-        self.sector = -1 if spec.sector == "any" else SECTORS.index(spec.sector)
+        super().__init__(model, spec)
+        self.index, self.stage, self.capacity, self.opens = index, spec.stage, spec.capacity, spec.opens
+        self.sector = sectors.index(spec.sector)     # sectors.ANY: start-ups of every sector
         self.graduates: dict[int, list] = {}         # year -> firms that entered from here
-
-    @property
-    def label(self) -> str:
-        return self.name
 
     @property
     def tenants(self) -> int:

@@ -1,5 +1,6 @@
-"""Many replicates of the Mesa model, in the shape the core's engine returns, so the runner
-(checkpoints, worker processes, outputs) and the goal evaluation serve both engines alike.
+"""The Mesa model as a block simulator: the same contract as the vectorized core
+(``sim.core.engine.CoreSimulator``), so the execution layer (checkpoints, worker processes, Dask)
+and the goal evaluation serve both engines alike.
 
 Replicate ``r`` of seed ``s`` is ``InnovationModel(scenario, s, r)``: its numbers depend on
 (s, r) only, not on the block or worker process it runs in.
@@ -7,29 +8,42 @@ Replicate ``r`` of seed ``s`` is ``InnovationModel(scenario, s, r)``: its number
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from ..indicators import INDICATORS
 
 
-def simulate_block(prep, seed: int, replicates) -> dict[str, np.ndarray]:
-    """Run the Mesa model for each replicate index; return indicators, each (len, years)."""
-    from .model import InnovationModel
+@dataclass(frozen=True)
+class MesaSimulator:
+    """The Mesa model for one scenario: ``sim(seed, replicates)`` -> indicators (len, years)."""
 
-    rows = []
-    for r in replicates:
-        model = InnovationModel(prep.scenario, seed, int(r), record_history=False)
-        model.run_model()
-        rows.append(model.datacollector.model_vars)
-        model.release()
-    return {name: np.array([row[name] for row in rows], dtype=np.float64) for name in INDICATORS}
+    scenario: object
+    name = "mesa"
+    default_chunk_size = 1          # one replicate per block: a Mesa replicate is already slow
 
+    @classmethod
+    def of(cls, scenario) -> "MesaSimulator":
+        return cls(scenario)
 
-def run(scenario, runs: int | None = None, seed: int | None = None, workers: int = 1, progress=None):
-    """``runs`` replicates of the Mesa model in memory (``workers`` processes); returns
-    ``sim.results.Results`` like ``sim.core.engine.run``. See ``sim.runner.run_scenario(...,
-    engine="mesa")`` for runs that checkpoint to disk."""
-    from ..core.engine import run as run_engine
+    def __call__(self, seed: int, replicates, parameters: dict | None = None) -> dict[str, np.ndarray]:
+        """Run the Mesa model for each replicate index. ``parameters`` (name -> one value per
+        replicate) replaces those parameters' draws, as in the core."""
+        from .model import InnovationModel
 
-    return run_engine(scenario, runs=runs, seed=seed, workers=workers, chunk_size=1, progress=progress,
-                      engine="mesa")
+        rows = []
+        for j, r in enumerate(replicates):
+            values = {k: np.broadcast_to(np.asarray(v, dtype=np.float64), (len(replicates),))[j]
+                      for k, v in (parameters or {}).items()}
+            model = InnovationModel(self.scenario, seed, int(r), record_history=False, parameters=values or None)
+            model.run_model()
+            rows.append(model.datacollector.model_vars)
+            model.release()
+        return {name: np.array([row[name] for row in rows], dtype=np.float64) for name in INDICATORS}
+
+    def plan(self, seed: int, first: int, runs: int, chunk_size: int) -> list[np.ndarray]:
+        """Consecutive replicates: a Mesa block has no shared agent slots to economise."""
+        idx = np.arange(first, first + runs, dtype=np.int64)
+        return [idx[i:i + chunk_size] for i in range(0, runs, chunk_size)]
+

@@ -11,47 +11,46 @@ The model owns the random numbers: one ``numpy.random.Generator`` (``self.rng``)
 state is laid out by the core's ``initial_block`` for a block of one replicate (the same
 distributional rules, drawn from this model's generator), then turned into agents.
 
-A year (``step``), in the core's order (docs/ODD.md, "Scheduling"):
+A year (``step``), in the core's order and phases (``sim.core.step``; docs/ODD.md, "Scheduling"):
 
-1. environment and levers (district);      2. every firm plans its R&D (``Enterprise.plan_rd``);
-3. the talent market (district), firms hire; 4. collaboration shares (district), every firm seeks
-   partners (``collaborate``);                5. every firm decides (``decide``): innovation,
-   certification, platform, growth, exit;      6. all firms commit at once (``advance``);
-7. entry: incubators graduate, recruited and new firms enter; 8. universities, the zone, the books;
-9. the indicators are collected (``datacollector``).
+1. ``_start_year``: the year's draws, environment and levers (district code), the ``YearContext``;
+2. every firm plans its R&D (``Enterprise.plan_rd``);
+3. ``_hire``: the talent market (district code), then every firm hires (``Enterprise.hire``);
+4. ``_collaborate``: collaboration shares (district code), every firm seeks partners
+   (``Enterprise.collaborate``);
+5. every firm decides (``Enterprise.decide``): innovation, certification, platform, growth, exit;
+   ``_tally`` adds up the year's flows;
+6. all firms commit at once (``Enterprise.advance``);
+7. ``_entry``: incubators graduate, recruited and new firms enter (``sim.core.entry``);
+8. universities, the zone, the books (district code); the indicators are collected
+   (``datacollector``), from the core's ``firm_counts`` rule.
 """
 
 from __future__ import annotations
+
+from types import SimpleNamespace
 
 import mesa
 import numpy as np
 
 from .. import rules as R
+from .. import sectors
 from ..core import district as D
+from ..core import entry
 from ..core.init import build_layout, initial_block
-from ..core.params import estimated_inputs, sample_parameters
-from ..core.policy import build_policy
-from ..core.state import (ORIGIN_INCUBATED, ORIGIN_LEADING, ORIGIN_RECRUITED, ORIGIN_SPONTANEOUS, U_AGRI, U_CERT,
-                          U_COLLAB, U_EXIT, U_GROWTH, U_INNOVATE, U_PARTNER, U_PLATFORM, U_TECH_BASED)
-from ..core.streams import ReplicateStreams
+from ..core.params import estimated_inputs, override_parameters, sample_parameters
+from ..core.policy import LeverYear, build_policy
+from ..core.state import N_FIRM_UNIFORMS, ORIGIN_INCUBATED, ORIGIN_LEADING, ORIGIN_RECRUITED, U_INNOVATE, Firms
+from ..core.streams import MESA, ReplicateStreams, replicate_generator
 from ..indicators import INDICATORS
-from ..scenario.schema import SECTORS
+from ..sectors import AGRI, N_SECTORS
 from .agents import Enterprise, Incubator, Institute, University, YearContext
 
-MESA_PURPOSE = 3        # the replicate's seed sequence key for the Mesa model (the core uses 0..2)
-N_FIRM_DRAWS = 9        # uniforms per firm and year, as the core's (U_* columns)
-FIRM_STATE = ("sector", "industrial", "digital", "in_zone", "revenue", "propensity", "rd_ratio", "st_factor",
-              "knowledge", "hightech", "age", "tech_based", "hte_until", "platform", "rd_lag1", "rd_lag2",
-              "sales_lag1", "sales_lag2", "origin")
-
-
-class _ModelStream(ReplicateStreams):
-    """The model's generator seen as a block of one replicate, so the shared district code
-    (binomial graduations, Poisson entry counts) draws from the model's own RNG."""
-
-    def __init__(self, rng: np.random.Generator, replicate: int):
-        self.replicates = np.array([replicate], dtype=np.int64)
-        self.gens = [rng]
+# an Enterprise's start state: every per-firm array of the core's state but the alive mask
+FIRM_STATE = tuple(k for k in Firms.__dataclass_fields__ if k != "alive")
+# what district.firm_counts reads of the firms, with the dtype it is counted in
+COUNTED = {"industrial": bool, "revenue": float, "hte_until": np.int64, "platform": np.int64, "tech_based": bool,
+           "sector": np.int64, "in_zone": bool, "rd_lag1": float, "digital": bool}
 
 
 def _reporter(name: str):
@@ -69,23 +68,26 @@ class InnovationModel(mesa.Model):
     >>> m.datacollector.get_model_vars_dataframe()        # indicators by year, names of sim.indicators
 
     ``record_history`` keeps each firm's yearly state and events (``Enterprise.explain``) and the
-    exited firms (``exited_firms``); batch runs switch it off.
+    exited firms (``exited_firms``); batch runs switch it off. ``parameters`` (name -> value)
+    replaces those parameters' draws, as ``CoreSimulator`` does for a calibration's proposals.
     """
 
-    def __init__(self, scenario, seed: int | None = None, replicate: int = 0, record_history: bool = True):
+    def __init__(self, scenario, seed: int | None = None, replicate: int = 0, record_history: bool = True,
+                 parameters: dict | None = None):
         seed = scenario.run.seed if seed is None else int(seed)
-        super().__init__(rng=np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(replicate, MESA_PURPOSE))))
+        super().__init__(rng=replicate_generator(seed, replicate, MESA))
         self.scenario, self.seed, self.replicate, self.record_history = scenario, seed, replicate, record_history
         self.layout = L = build_layout(scenario)
         self.policy, self.rules = build_policy(scenario), L.rules
         self.year = L.base_year
         self.end_year = scenario.horizon.end_year
-        self._stream = _ModelStream(self.rng, replicate)
-        self.params = sample_parameters(scenario, self._stream)          # (1,) arrays, for district code
+        # the model's generator as a block of one replicate, so the shared district code
+        # (binomial graduations, Poisson entry counts) draws from the model's own RNG
+        self._stream = ReplicateStreams.of_generator(self.rng, replicate)
+        self.params = override_parameters(sample_parameters(scenario, self._stream), parameters, 1)  # (1,) arrays
         self.p = {k: float(v[0]) for k, v in self.params.items()}        # scalars, for the agents
         block = initial_block(scenario, L, self.params, self._stream)
         self.district = block.district
-        self._recruit_cdf = D.recruit_sector_cdf(self.policy, L)
 
         f = block.firms
         for slot in np.flatnonzero(f.alive[0]):
@@ -127,84 +129,31 @@ class InnovationModel(mesa.Model):
     # ---- a year ----------------------------------------------------------------------------------
 
     def step(self) -> None:
-        """Advance one year (nothing happens after the scenario's end year)."""
+        """Advance one year (nothing happens after the scenario's end year), phase by phase in
+        the core's order (the module's docstring)."""
         if self.year >= self.end_year:
             self.running = False
             return
         year = self.year + 1
-        L, d, params, p = self.layout, self.district, self.params, self.p
-        lv = self.policy.year(year - L.base_year - 1)
+        lv = self.policy.year(year - self.layout.base_year - 1)
         firms = list(self.firms)
-        z_macro = self._stream.normal(np.empty((1, 2)))
-        u_small = self._stream.uniform(np.empty((1, 1 + len(self.universities))))
-        draws = self.rng.random((len(firms), N_FIRM_DRAWS)).tolist()
-
-        # 1-2. environment and levers
-        growth = float(D.environment(d, params, z_macro)[0])
-        eligible_rd = sum(f.rd_ratio * f.revenue for f in firms if lv.subsidy_all_firms or f.tech_based)
-        subsidy_rate = float(R.subsidy_rate_paid(lv.subsidy_rate, D.subsidy_pot(d, lv)[0], eligible_rd))
-        response = p["platform_grant_response"]
-        y = YearContext(
-            year=year, growth=growth, subsidy_rate=subsidy_rate, subsidy_all_firms=lv.subsidy_all_firms,
-            ip_mult=float(D.ip_multiplier(params, lv)[0]), reward_m=lv.hte_reward,
-            grant_mult=(1.0, R.grant_multiplier(response, lv.grant_municipal),
-                        R.grant_multiplier(response, lv.grant_national)),
-            hazards=(p["platform_hazard_district"], p["platform_hazard_municipal"], p["platform_hazard_national"]),
-            relief=float(D.financing_relief(params, lv)[0]))
-
-        # 2-3. R&D plans, then the talent market
-        for f, u in zip(firms, draws):
-            f.u = u
+        y, u_small, eligible_rd = self._start_year(year, lv, firms)
+        for f in firms:
             f.plan_rd(y)
-        y.tf = float(D.talent_market(d, params, lv, np.array([sum(f.staff_wanted for f in firms)]))[0])
-        for f in firms:
-            f.hire(y)
-        y.talent_mult = float(D.talent_multiplier(d, params, np.array([sum(f.staff for f in firms)]))[0])
-
-        # 4. collaboration: capacity shares from the R&D-active firms, then every firm seeks
-        n_rd = np.zeros((1, len(SECTORS)))
-        n_agri = 0
-        for f in firms:
-            n_rd[0, f.sector] += f.active
-            n_agri += f.sector == D.AGRI
-        a_inst, a_univ = D.collaboration_shares(L, params, lv, year, n_rd)
-        y.p_inst = tuple((p["collab_propensity"] * a_inst[0]).tolist())
-        y.a_univ = float(a_univ[0])
-        y.p_served = float(D.commissioner_share(params, lv, np.array([n_agri]))[0])
-        y.contacts, y.capacity = firms, L.capacity
-        # every firm reads start-of-year state and writes pending state: the order cannot matter,
-        # and Mesa's random activation order shows it
-        self.firms.shuffle_do("collaborate", y)
+        self._hire(y, lv, firms)
+        self._collaborate(y, lv, firms)
         self.firms.shuffle_do("decide", y)
-        self._note_links(firms, year)
-
-        # 5. the year's flows, then every firm commits (exits leave the model)
-        pend = [f._pending for f in firms]
-        first_grants = sum(q["first"] for q in pend)
-        d.hte_backlog[0] = sum(q["waiting"] for q in pend)
-        new_level = [q["platform"] for q, f in zip(pend, firms) if q["platform"] > f.platform]
-        upgrades = np.array([[new_level.count(R.MUNICIPAL), new_level.count(R.NATIONAL)]], float)
-        flows = {"hte_new": sum(q["granted"] for q in pend), "hte_first": first_grants,
-                 "exits": sum(bool(q["exits"]) for q in pend),
-                 "collaborations": sum(f.with_inst or f.with_univ for f in firms), "talent_factor": y.tf}
-        univ_collabs = sum(f.with_univ for f in firms)
-        firm_rd = sum(f.rd_spend for f in firms)
+        flows, first_grants, upgrades, univ_collabs, firm_rd = self._tally(firms, y)
         for f in firms:
             f.advance(year)
-
-        # 6. entry
-        lam = D.entry_means(d, params, lv, np.array([len(firms)]), np.array([univ_collabs]))
-        n_startups, n_recruited, n_spinoffs, n_projects, n_agri_new = self._stream.poisson(lam).T
-        entering, _, n_direct = D.incubator_chain(d, L, params, year, lv, self._stream, n_startups, n_spinoffs)
-        entry = self._enter(year, L.capacity - len(firms), int(n_recruited[0]), entering[0], int(n_direct[0]))
-
-        # 7. universities, agricultural platforms, the zone, the books
-        zone_hte = sum(f.in_zone and bool(R.hte_valid(f.hte_until, year)) for f in self.firms)
-        D.universities_and_zone(d, params, lv, u_small, n_projects, n_agri_new, np.array([zone_hte]))
-        books = D.close_year(d, params, lv, np.array([first_grants]), upgrades, np.array([subsidy_rate]),
+        entrants, n_projects, n_agri_new = self._entry(year, lv, len(firms), univ_collabs)
+        counts = self._firm_counts(year)
+        d, params = self.district, self.params
+        D.universities_and_zone(d, params, lv, u_small, n_projects, n_agri_new, counts["hte_in_zone"])
+        books = D.close_year(d, params, lv, np.array([first_grants]), upgrades, np.array([y.subsidy_rate]),
                              np.array([eligible_rd]), np.array([firm_rd]))
         self.year = year
-        self.indicators = self._measure({**books, **flows, **entry, "hte_in_zone": zone_hte})
+        self.indicators = self._indicators(counts, {**books, **flows, **entrants})
         self.datacollector.collect(self)
 
     def run_model(self) -> None:
@@ -213,49 +162,106 @@ class InnovationModel(mesa.Model):
             self.step()
         self.running = False
 
+    # ---- the phases of a year ----------------------------------------------------------------------
+
+    def _start_year(self, year: int, lv: LeverYear, firms: list):
+        """The year's random numbers (the district's, then nine uniforms per firm), the
+        environment and the levers. Returns what every firm reads (``YearContext``), the
+        district's uniforms and the R&D spending the subsidy is for."""
+        d, params, p = self.district, self.params, self.p
+        z_macro = self._stream.normal(np.empty((1, 2)))
+        u_small = self._stream.uniform(np.empty((1, 1 + len(self.universities))))
+        for f, u in zip(firms, self.rng.random((len(firms), N_FIRM_UNIFORMS)).tolist()):
+            f.u = u
+        growth = float(D.environment(d, params, z_macro)[0])
+        eligible_rd = sum(f.rd_ratio * f.revenue for f in firms if lv.subsidy_all_firms or f.tech_based)
+        subsidy_rate = float(R.subsidy_rate_paid(lv.subsidy_rate, D.subsidy_pot(d, lv)[0], eligible_rd))
+        hazards, grant_mult = D.platform_hazards(p, lv)
+        y = YearContext(year=year, growth=growth, subsidy_rate=subsidy_rate, subsidy_all_firms=lv.subsidy_all_firms,
+                        ip_mult=float(D.ip_multiplier(params, lv)[0]), reward_m=lv.hte_reward, grant_mult=grant_mult,
+                        hazards=hazards, relief=float(D.financing_relief(params, lv)[0]))
+        return y, u_small, eligible_rd
+
+    def _hire(self, y: YearContext, lv: LeverYear, firms: list) -> None:
+        """The talent market (district code) on the staff every firm wants; then firms hire."""
+        d, params = self.district, self.params
+        y.tf = float(D.talent_market(d, params, lv, np.array([sum(f.staff_wanted for f in firms)]))[0])
+        for f in firms:
+            f.hire(y)
+        y.talent_mult = float(D.talent_multiplier(d, params, np.array([sum(f.staff for f in firms)]))[0])
+
+    def _collaborate(self, y: YearContext, lv: LeverYear, firms: list) -> None:
+        """Capacity shares from the R&D-active firms (district code), then every firm seeks
+        partners. Every firm reads start-of-year state and writes pending state, so the order
+        cannot matter, and Mesa's random activation order shows it."""
+        n_rd = np.zeros((1, N_SECTORS))
+        n_agri = 0
+        for f in firms:
+            n_rd[0, f.sector] += f.active
+            n_agri += f.sector == AGRI
+        a_inst, a_univ = D.collaboration_shares(self.layout, self.params, lv, y.year, n_rd)
+        y.p_inst = tuple((self.p["collab_propensity"] * a_inst[0]).tolist())
+        y.a_univ = float(a_univ[0])
+        y.p_served = float(D.commissioner_share(self.params, lv, np.array([n_agri]))[0])
+        y.contacts, y.capacity = firms, self.layout.capacity
+        self.firms.shuffle_do("collaborate", y)
+        self._note_links(firms, y.year)
+
+    def _tally(self, firms: list, y: YearContext):
+        """The year's flows from the firms' pending state, before they commit: the flow
+        indicators, first certificates, platform upgrades (municipal, national), university
+        collaborations and R&D spending; the HTE backlog goes to the district."""
+        pend = [f._pending for f in firms]
+        first_grants = sum(q["first"] for q in pend)
+        self.district.hte_backlog[0] = sum(q["waiting"] for q in pend)
+        new_level = [q["platform"] for q, f in zip(pend, firms) if q["platform"] > f.platform]
+        upgrades = np.array([[new_level.count(R.MUNICIPAL), new_level.count(R.NATIONAL)]], float)
+        flows = {"hte_new": sum(q["granted"] for q in pend), "hte_first": first_grants,
+                 "exits": sum(bool(q["exits"]) for q in pend),
+                 "collaborations": sum(f.with_inst or f.with_univ for f in firms), "talent_factor": y.tf}
+        return flows, first_grants, upgrades, sum(f.with_univ for f in firms), sum(f.rd_spend for f in firms)
+
     # ---- entry -----------------------------------------------------------------------------------
 
-    def _enter(self, year: int, free: int, n_recruited: int, entering: np.ndarray, n_direct: int) -> dict:
-        """New firms take the free places of the start of the year: recruited firms first, then
-        incubator graduates (incubator by incubator), then start-ups entering directly. Each draws
-        its start state from ``rules.entrant_state`` with uniforms of its own."""
-        L, p, pol = self.layout, self.p, self.policy
-        rec = pol.levers["tech_recruitment"]
-        enforce = rec is not None and rec.enforce_conditions
-        queue = [(ORIGIN_RECRUITED, None)] * n_recruited
-        for inc, n in zip(self.incubators, entering):
-            queue += [(ORIGIN_INCUBATED, inc)] * int(n)
-        queue += [(ORIGIN_SPONTANEOUS, None)] * n_direct
-        placed = queue[:max(free, 0)]
-        draws = self.rng.random((len(placed), N_FIRM_DRAWS)).tolist()
-        for (origin, inc), u in zip(placed, draws):
-            recruited, incubated = origin == ORIGIN_RECRUITED, origin == ORIGIN_INCUBATED
-            if recruited:
-                cdf = self._recruit_cdf
-            elif incubated and inc.sector >= 0:
-                cdf = None
+    def _entry(self, year: int, lv: LeverYear, n_alive_start: int, univ_collabs: int):
+        """The year's Poisson counts and the incubator chain (district code), then the entrants.
+        Returns the entry flows, the new university projects and agricultural platforms."""
+        d, params = self.district, self.params
+        lam = D.entry_means(d, params, lv, np.array([n_alive_start]), np.array([univ_collabs]))
+        n_startups, n_recruited, n_spinoffs, n_projects, n_agri_new = self._stream.poisson(lam).T
+        entering, _, n_direct = D.incubator_chain(d, self.layout, params, year, lv, self._stream, n_startups,
+                                                  n_spinoffs)
+        flows = self._enter(year, lv, self.layout.capacity - n_alive_start, int(n_recruited[0]), entering[0],
+                            int(n_direct[0]))
+        return flows, n_projects, n_agri_new
+
+    def _enter(self, year: int, lv: LeverYear, free: int, n_recruited: int, entering: np.ndarray,
+               n_direct: int) -> dict:
+        """New firms take the free places of the start of the year in the order of
+        ``entry.origin_by_rank``: recruited firms, incubator graduates (incubator by incubator),
+        start-ups entering directly. Each takes its start state from ``entry.entrant`` with
+        uniforms of its own; a graduate of a sector's incubator is of that sector."""
+        L = self.layout
+        n_inc = int(entering.sum())
+        graduates_of = [inc for inc, n in zip(self.incubators, entering) for _ in range(int(n))]
+        placed, dropped = entry.places(free, n_recruited + n_inc + n_direct)
+        recruit_cdf = D.recruit_sector_cdf(lv, L)
+        for rank, u in enumerate(self.rng.random((int(placed), N_FIRM_UNIFORMS)).tolist(), start=1):
+            origin = int(entry.origin_by_rank(rank, n_recruited, n_inc))
+            inc = graduates_of[rank - n_recruited - 1] if origin == ORIGIN_INCUBATED else None
+            if inc is not None and inc.sector != sectors.ANY:
+                sector = inc.sector
             else:
-                cdf = L.sector_cdf
-            sector = inc.sector if cdf is None else min(int(np.searchsorted(cdf, u[U_INNOVATE], side="right")),
-                                                        len(SECTORS) - 1)
-            industrial = u[U_COLLAB] < L.industrial_share[sector]
-            state = R.entrant_state(
-                recruited, incubated, year,
-                {"revenue": u[U_GROWTH], "rd": u[U_CERT], "has_rd": u[U_TECH_BASED], "st": u[U_PLATFORM],
-                 "knowledge": u[U_EXIT], "hightech": u[U_AGRI]},
-                industrial, rec.median_revenue_m_cny if rec is not None else 50.0, p["entrant_revenue"],
-                p["entrant_rd_share"], rec.min_rd_intensity_pct / 100 if enforce else 0.0, enforce,
-                p["recruit_hte_share"], p["st_factor_sd"])
-            firm = Enterprise(self, sector=sector, industrial=industrial, digital=u[U_PARTNER] < L.digital_share[sector],
-                              age=0, origin=origin, rd_lag1=0.0, rd_lag2=0.0, sales_lag1=0.0, sales_lag2=0.0,
-                              source=inc.name if inc is not None else "", entered=year, **state)
+                sector = int(sectors.draw(recruit_cdf if origin == ORIGIN_RECRUITED else L.sector_cdf, u[U_INNOVATE]))
+            firm = Enterprise(self, **entry.entrant(origin, sector, year, u.__getitem__, L, lv, self.p),
+                              rd_lag1=0.0, rd_lag2=0.0, sales_lag1=0.0, sales_lag2=0.0,
+                              source=inc.name if inc is not None else "", entered=year)
             if self.record_history:
                 firm.events.append(_entered(firm))
                 if inc is not None:
                     inc.graduates.setdefault(year, []).append(firm)
-        n_inc = int(entering.sum())
-        return {"entrants": len(placed), "recruited": n_recruited, "incubated": n_inc,
-                "entrants_dropped": len(queue) - len(placed)}
+        return {"entrants": int(placed), "recruited": n_recruited, "incubated": n_inc,
+                "entrants_dropped": int(dropped)}
 
     # ---- records ---------------------------------------------------------------------------------
 
@@ -268,27 +274,20 @@ class InnovationModel(mesa.Model):
                     q.collaborations.setdefault(year, []).append(f)
 
     def _measure(self, extras: dict | None) -> dict:
-        """The indicators of ``sim.indicators`` for the current year, by the core's formulas
-        (``district.indicators``) from counts over the firm agents."""
-        rules, year = self.rules, self.year
-        c = dict.fromkeys(D.FIRM_COUNTS, 0)
-        for f in self.firms:
-            hte = bool(R.hte_valid(f.hte_until, year))
-            above = bool(R.above_scale(f.industrial, f.revenue, rules))
-            muni = f.platform >= R.MUNICIPAL
-            c["firms"] += 1
-            c["hte"] += hte
-            c["above_scale"] += above
-            c["tech_based"] += f.tech_based
-            c["municipal"] += muni
-            c["national_platforms"] += f.platform == R.NATIONAL
-            c["above_scale_municipal"] += above and muni
-            c["hte_municipal"] += hte and muni
-            c["agri_municipal"] += f.sector == D.AGRI and muni
-            c["hte_in_zone"] += hte and f.in_zone
-            c["firm_rd"] += f.rd_lag1
-            c["digital_revenue"] += f.revenue * f.digital
-        counts = {k: np.array([v], float) for k, v in c.items()}
+        """The indicators of ``sim.indicators`` for the current year, by the core's formulas."""
+        return self._indicators(self._firm_counts(self.year), extras)
+
+    def _firm_counts(self, year: int) -> dict:
+        """``district.firm_counts`` of the living firms, the core's rule on the firms' values as
+        1-d arrays, summed in the firms' order; each count as a block of one replicate."""
+        firms = list(self.firms)
+        f = SimpleNamespace(alive=np.ones(len(firms), bool),
+                            **{k: np.array([getattr(x, k) for x in firms], dtype) for k, dtype in COUNTED.items()})
+        counts = D.firm_counts(f, year, self.rules, count=np.count_nonzero, total=lambda v: sum(v.tolist()))
+        return {k: np.array([v], float) for k, v in counts.items()}
+
+    def _indicators(self, counts: dict, extras: dict | None) -> dict:
+        """The indicators (``district.indicators``) from the firm counts and the year's flows."""
         extras = {k: np.asarray(v, float).reshape(-1) for k, v in (extras or {}).items()}
         return {k: float(v[0]) for k, v in D.indicators(counts, self.district, self.params, extras or None).items()}
 

@@ -24,9 +24,7 @@ generation, batch): the generation in flight is simply redone.
 
 from __future__ import annotations
 
-import json
 import math
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -73,7 +71,8 @@ class Settings:
     population: int = 200             # particles per generation
     generations: int = 6              # at most
     quantile: float = 0.5             # eps_t = this quantile of generation t-1's distances
-    batch: int = 256                  # proposals simulated together
+    batch: int = 256                  # proposals drawn together (before the prior's support is applied)
+    group: int = 64                   # simulate at least this many proposals per call (speed only)
     max_simulations: int = 200_000    # per generation: stop the run if a generation needs more
     min_acceptance: float = 0.005     # stop when the acceptance rate falls below this
     seed: int = 0
@@ -101,12 +100,12 @@ Distance = Callable[[np.ndarray], np.ndarray]
 
 def run_abc(prior: Prior, simulate: Simulator, distance: Distance, settings: Settings,
             checkpoint_dir: str | Path | None = None, progress: Callable[[Generation], None] | None = None,
-            key: dict | None = None) -> Result:
+            key: dict | None = None, restart: bool = False) -> Result:
     """Run ABC-SMC; with ``checkpoint_dir``, each finished generation is saved there and a rerun
     continues after the last saved generation (same settings, same result). ``key`` describes
     what else fixes the numbers (e.g. the observations): checkpoints made under another key, or
-    other settings, are discarded and the run starts afresh."""
-    store = _Checkpoints(checkpoint_dir, prior, settings, key) if checkpoint_dir is not None else None
+    other settings, make it refuse (``KeyMismatch``), unless ``restart`` discards them."""
+    store = _Checkpoints(checkpoint_dir, prior, settings, key, restart) if checkpoint_dir is not None else None
     result = Result(prior)
     if store is not None:
         result.generations = store.load()
@@ -160,21 +159,28 @@ def _next(prev: Generation, prior: Prior, simulate, distance, settings, rng, d, 
     kept_u, kept_s, kept_d = [], [], []
     sims = accepted = k = 0
     while accepted < settings.population:
-        if sims >= settings.max_simulations:
-            return None, f"generation {t} needed more than {settings.max_simulations} simulations"
-        parents = rng.choice(len(w), size=settings.batch, p=w)
-        u = prev.u[parents] + rng.standard_normal((settings.batch, d)) @ chol.T
-        u = u[np.all((u > 0) & (u < 1), axis=1)]      # the prior's support (density 1 inside)
-        if len(u):
-            s = simulate(prior.to_values(u), _ids(t, k, len(u)))
-            dist = distance(s)
-            ok = dist <= eps
-            kept_u.append(u[ok])
-            kept_s.append(s[ok])
-            kept_d.append(dist[ok])
-            accepted += int(ok.sum())
-            sims += len(u)
-        k += 1
+        # draw batches until a group is worth a call of the simulator, simulate them together, then
+        # take them in order exactly as one batch at a time would (later batches of the group that
+        # one-at-a-time would not have drawn are discarded: the same numbers, only faster)
+        batches = []
+        while sum(len(u) for _, u in batches) < settings.group and len(batches) < _MAX_GROUP_BATCHES:
+            parents = rng.choice(len(w), size=settings.batch, p=w)
+            u = prev.u[parents] + rng.standard_normal((settings.batch, d)) @ chol.T
+            batches.append((k, u[np.all((u > 0) & (u < 1), axis=1)]))   # the prior's support (density 1)
+            k += 1
+        for (_, u), s in zip(batches, _simulate_group(prior, simulate, t, batches)):
+            if accepted >= settings.population:
+                break
+            if sims >= settings.max_simulations:
+                return None, f"generation {t} needed more than {settings.max_simulations} simulations"
+            if len(u):
+                dist = distance(s)
+                ok = dist <= eps
+                kept_u.append(u[ok])
+                kept_s.append(s[ok])
+                kept_d.append(dist[ok])
+                accepted += int(ok.sum())
+                sims += len(u)
     n = settings.population
     u, s, dist = (np.concatenate(x)[:n] for x in (kept_u, kept_s, kept_d))
     # importance weights: prior density (1 in the cube) / the mixture of perturbation kernels
@@ -184,40 +190,42 @@ def _next(prev: Generation, prior: Prior, simulate, distance, settings, rng, d, 
     return Generation(t, eps, u, weights / weights.sum(), dist, s, sims), ""
 
 
-class _Checkpoints:
-    """One ``gen-<t>.npz`` per finished generation, written to a temporary name and renamed (a
-    killed run leaves no half-written file); ``run.json`` records what the run is, so the
-    checkpoints of another calibration (other parameters, settings or observations) are
-    discarded rather than resumed (asking for more generations extends a run)."""
+_MAX_GROUP_BATCHES = 64        # a group never draws more than this many batches
 
-    def __init__(self, folder, prior: Prior, settings: Settings, extra: dict | None = None):
-        self.folder = Path(folder)
-        self.folder.mkdir(parents=True, exist_ok=True)
-        # what fixes each generation's numbers (not how many generations: a run can be extended)
-        key = {"names": list(prior.names), "population": settings.population, "quantile": settings.quantile,
-               "batch": settings.batch, "seed": settings.seed, "extra": extra or {}}
-        run = self.folder / "run.json"
-        try:
-            same = json.loads(run.read_text()) == key
-        except (OSError, ValueError):
-            same = False
-        if not same:
-            for old in self.folder.glob("gen-*.npz"):
-                old.unlink()
-        run.write_text(json.dumps(key))
+
+def _simulate_group(prior: Prior, simulate, t: int, batches: list) -> list[np.ndarray]:
+    """The summaries of each batch ``(k, u)`` of a group, simulated in one call."""
+    sizes = [len(u) for _, u in batches]
+    if not sum(sizes):
+        return [np.empty((0, 0))] * len(batches)
+    values = prior.to_values(np.concatenate([u for _, u in batches if len(u)]))
+    ids = np.concatenate([_ids(t, kb, len(u)) for kb, u in batches if len(u)])
+    return np.split(simulate(values, ids), np.cumsum(sizes)[:-1])
+
+
+class _Checkpoints:
+    """One record ``gen-<t>`` per finished generation in the execution layer's checkpoint
+    facility (atomic, checksummed), under a key of what fixes each generation's numbers: the
+    fitted parameters, the settings (not how many generations: asking for more extends a run) and
+    ``extra`` (the observations). A damaged generation is set aside and computed again."""
+
+    _FIELDS = ("t", "eps", "u", "weights", "distances", "summaries", "simulations")
+
+    def __init__(self, folder, prior: Prior, settings: Settings, extra: dict | None = None, restart: bool = False):
+        from ..execution.checkpoints import CheckpointStore
+
+        key = {"command": "calibrate", "names": list(prior.names), "population": settings.population,
+               "quantile": settings.quantile, "batch": settings.batch, "seed": settings.seed, "extra": extra or {}}
+        self.store = CheckpointStore(folder, key, restart=restart, what="the finished generations of a calibration",
+                                     describe={"extra": "observations, targets or hindcast window",
+                                               "names": "fitted parameters"})
 
     def load(self) -> list[Generation]:
         gens = []
-        while (path := self.folder / f"gen-{len(gens)}.npz").exists():
-            with np.load(path) as z:
-                gens.append(Generation(int(z["t"]), float(z["eps"]), z["u"], z["weights"], z["distances"],
-                                       z["summaries"], int(z["simulations"])))
+        while (z := self.store.load(f"gen-{len(gens)}")) is not None:
+            gens.append(Generation(int(z["t"]), float(z["eps"]), z["u"], z["weights"], z["distances"],
+                                   z["summaries"], int(z["simulations"])))
         return gens
 
     def save(self, g: Generation) -> None:
-        path = self.folder / f"gen-{g.t}.npz"
-        tmp = path.with_name(path.name + ".tmp")
-        with open(tmp, "wb") as fh:
-            np.savez(fh, t=g.t, eps=g.eps, u=g.u, weights=g.weights, distances=g.distances, summaries=g.summaries,
-                     simulations=g.simulations)
-        os.replace(tmp, path)
+        self.store.save(f"gen-{g.t}", {f: np.asarray(getattr(g, f)) for f in self._FIELDS})

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..errors import UserError
+
 
 def hindcast_scenario(forecast, calibration):
     """The forecast scenario moved to the hindcast window with ``[hindcast.set]`` applied; its one
@@ -86,30 +88,62 @@ def compute(summary: Summary, indicators: dict, years: np.ndarray) -> np.ndarray
     return 100 * (ratio ** (1 / (summary.year - summary.start)) - 1)
 
 
+@dataclass(frozen=True)
+class HindcastContext:
+    """What every batch of a calibration shares, sent once per worker: the hindcast's block
+    simulator, the summaries to compute and the state columns that follow them."""
+
+    simulator: object
+    summaries: tuple
+    state: tuple                 # hindcast indicators whose last-year value starts the forecast
+    years: np.ndarray
+
+
+def hindcast_task(context: HindcastContext, task: tuple) -> np.ndarray:
+    """The worker's side of one batch ``(seed, ids, {name: values})``: its summaries (n, m + state)."""
+    seed, ids, parameters = task
+    ind = context.simulator(seed, ids, parameters)
+    cols = [compute(s, ind, context.years) for s in context.summaries]
+    cols += [ind[indicator][:, -1] for indicator in context.state]
+    return np.column_stack(cols)
+
+
 class Simulator:
     """Proposed parameter values (n, d) -> summaries (n, len(summaries) + len(state)) on the core:
-    replicate ``ids[i]`` of the calibration seed with the proposal's values."""
+    replicate ``ids[i]`` of the calibration seed with the proposal's values. A batch is split into
+    one task per worker (at most ``max_chunk`` proposals each) on ``session`` (an open session
+    of an execution-layer executor for ``hindcast_task``) and put back in order; a replicate's
+    numbers do not depend on the block it runs in, so neither the workers nor the split change
+    them."""
 
-    def __init__(self, hindcast, names: list[str], summaries: list[Summary], state: dict[str, str], seed: int,
-                 chunk: int = 64):
-        from ..core.engine import Prepared
+    def __init__(self, session, names: list[str], seed: int, max_chunk: int = 256):
+        self.session, self.names, self.seed, self.max_chunk = session, names, seed, max_chunk
 
-        self.prep = Prepared.of(hindcast)
-        self.names, self.summaries, self.state = names, summaries, state
-        self.seed, self.chunk = seed, chunk
-        self.years = np.arange(hindcast.horizon.base_year, hindcast.horizon.end_year + 1)
+    @staticmethod
+    def context(hindcast, summaries: list[Summary], state: dict[str, str]) -> HindcastContext:
+        from ..execution.contract import block_simulator
+
+        years = np.arange(hindcast.horizon.base_year, hindcast.horizon.end_year + 1)
+        return HindcastContext(block_simulator(hindcast), tuple(summaries), tuple(state.values()), years)
 
     def __call__(self, values: np.ndarray, ids: np.ndarray) -> np.ndarray:
-        from ..core.engine import simulate_block
+        from ..execution.executors import TaskFailed
 
-        out = []
-        for i in range(0, len(ids), self.chunk):
-            part = {n: values[i:i + self.chunk, j] for j, n in enumerate(self.names)}
-            ind = simulate_block(self.prep, self.seed, ids[i:i + self.chunk], part)
-            cols = [compute(s, ind, self.years) for s in self.summaries]
-            cols += [ind[indicator][:, -1] for indicator in self.state.values()]
-            out.append(np.column_stack(cols))
+        chunk = min(self.max_chunk, max(1, -(-len(ids) // self.session.workers)))
+        tasks = [(self.seed, ids[i:i + chunk], {n: values[i:i + chunk, j] for j, n in enumerate(self.names)})
+                 for i in range(0, len(ids), chunk)]
+        out: list = [None] * len(tasks)
+        for k, result in self.session.run(tasks):
+            if isinstance(result, TaskFailed):
+                raise CalibrationFailed(f"a batch of {len(tasks[k][1])} hindcast simulations could not be run: "
+                                        f"{result}. The finished generations are kept: run the same command again "
+                                        "to resume, with fewer --workers if memory is short.")
+            out[k] = result
         return np.concatenate(out)
+
+
+class CalibrationFailed(UserError):
+    """A batch's worker died on every attempt; the finished generations stay checkpointed."""
 
 
 def distance(summaries: list[Summary]):

@@ -45,6 +45,7 @@ figures), so that a zero or tiny value still has a usable likelihood. A flag is 
 from __future__ import annotations
 
 import csv
+import io
 import math
 import re
 from dataclasses import dataclass
@@ -52,7 +53,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..scenario.errors import UserError, format_value, located_message, suggest
+from ..errors import UserError, format_value, located_message, suggest
+from ..limits import MAX_CSV_BYTES
+from ..scenario.inputs import CSV_SUFFIX, read_bounded
 
 COLUMNS = ("series", "year", "value", "unit", "sd", "source", "confidence", "note")
 
@@ -166,19 +169,19 @@ def load_observations(path, first_year: int = HINDCAST_FIRST, last_year: int = H
     Raises ObservationError for the first problem found, naming the file, row and field.
     """
     path = Path(path)
-    if not path.is_file():
-        raise ObservationError(path, "the file does not exist" if not path.exists() else "this is not a file",
-                               allowed=f"a CSV file with the columns {', '.join(COLUMNS)}")
-    records, last = [], 0
+    raw = read_bounded(path, MAX_CSV_BYTES, "observation file", CSV_SUFFIX, lambda message: ObservationError(
+        path, message, allowed=f"a CSV file with the columns {', '.join(COLUMNS)}"))
     try:
-        with path.open(newline="", encoding="utf-8-sig") as fh:
-            reader = csv.reader(fh)
-            for record in reader:  # with the file line each record starts on (a quoted cell may span lines)
-                records.append((last + 1, record))
-                last = reader.line_num
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as e:
         raise ObservationError(path, f"the file is not UTF-8 text (byte {e.start}); in Excel save it as "
                                "'CSV UTF-8', or convert it from GBK", allowed="a UTF-8 CSV file") from None
+    records, last = [], 0
+    try:
+        reader = csv.reader(io.StringIO(text, newline=""))
+        for record in reader:  # with the file line each record starts on (a quoted cell may span lines)
+            records.append((last + 1, record))
+            last = reader.line_num
     except csv.Error as e:
         raise ObservationError(path, f"the file is not a readable CSV table ({e})", line=last + 1,
                                allowed="a comma-separated table, text with commas in double quotes") from None
@@ -189,7 +192,8 @@ def load_observations(path, first_year: int = HINDCAST_FIRST, last_year: int = H
         hints = [f"'{m}' (is '{n}' meant?)" if (n := suggest(m, [h for h in header if h not in COLUMNS]))
                  else f"'{m}'" for m in missing]
         raise ObservationError(path, f"the header lacks the column(s) {', '.join(hints)}",
-                               line=records[0][0] if records else 1, allowed=f"a header line with the columns {', '.join(COLUMNS)} (in any order; "
+                               line=records[0][0] if records else 1,
+                               allowed=f"a header line with the columns {', '.join(COLUMNS)} (in any order; "
                                        "further columns are ignored)")
     index = {c: header.index(c) for c in COLUMNS}
 

@@ -29,8 +29,9 @@ def recover(targets, out, trials: int = 10, population: int | None = None, gener
     the interval's width relative to the prior's."""
     import pandas as pd
 
+    from ..execution.executors import InProcess
     from ..scenario.loader import load_scenario
-    from .hindcast import Simulator, hindcast_scenario, summaries_of
+    from .hindcast import Simulator, hindcast_scenario, hindcast_task, summaries_of
     from .observations import COLUMNS, load_observations
     from .run import calibrate, make_prior, weighted_quantiles
     from .targets import budget_copy, load_targets
@@ -43,12 +44,11 @@ def recover(targets, out, trials: int = 10, population: int | None = None, gener
     summaries = summaries_of(cal, obs)
     names = list(cal.spec.parameters.fit)
     prior = make_prior(hind, names)
-    simulate = Simulator(hind, [n.partition(".")[2] for n in names], summaries, {}, seed=seed + 1)
-    rng = np.random.default_rng(seed)
+    with InProcess().session(hindcast_task, Simulator.context(hind, summaries, {})) as session:
+        simulate = Simulator(session, [n.partition(".")[2] for n in names], seed=seed + 1)
+        truths = _synthetic_truths(prior, simulate, len(names), trials, seed)
     rows = []
-    for trial in range(trials):
-        truth = prior.to_values(rng.random((1, len(names))))
-        synthetic = simulate(truth, np.array([10_000 + trial]))[0]
+    for trial, (truth, synthetic) in enumerate(truths):
         frame = obs.frame.copy()
         for s, value in zip(summaries, synthetic):
             frame.loc[(frame["series"] == s.series) & (frame["year"] == s.year), "value"] = round(float(value), 6)
@@ -66,6 +66,16 @@ def recover(targets, out, trials: int = 10, population: int | None = None, gener
                          "covered": bool(lo - 1e-9 <= truth[0, j] <= hi + 1e-9),
                          "width_ratio": (hi - lo) / (p_hi - p_lo) if p_hi > p_lo else float("nan")})
     return pd.DataFrame(rows)
+
+
+def _synthetic_truths(prior, simulate, d: int, trials: int, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Per trial, a true parameter vector drawn from the prior and the summaries it simulates."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for trial in range(trials):
+        truth = prior.to_values(rng.random((1, d)))
+        out.append((truth, simulate(truth, np.array([10_000 + trial]))[0]))
+    return out
 
 
 def summary_table(rows):

@@ -18,13 +18,16 @@ per generation in ``DIR/checkpoints``; then write into DIR
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
+from ..execution.files import atomic_write
 from .abc import Prior, Result, Settings, run_abc
+from .hindcast import distance as distance_of
 
+GROUP_PER_WORKER = 128     # proposals simulated per worker and call: enough to keep every worker busy
 IDENTIFIED_RATIO = 0.5     # a parameter is "identified" if its 90% interval shrinks to half the prior's or less
 BAND = (0.05, 0.95)
 
@@ -63,11 +66,53 @@ def make_prior(hindcast, names: list[str]) -> Prior:
     return Prior(tuple(names), ppf)
 
 
-def calibrate(path, out, progress=None, holdout_year: int | None = None) -> Fit:
+def calibrate(path, out, progress=None, holdout_year: int | None = None, executor=None,
+              restart: bool = False) -> Fit:
     """Run (or resume) the calibration of ``path`` into folder ``out``. With ``holdout_year``,
-    that year's observations are left out of the fit and only predicted (out of sample)."""
+    that year's observations are left out of the fit and only predicted (out of sample).
+    ``executor`` (from ``sim.execution``; default: this process) runs the hindcast batches; the
+    posterior does not depend on it. ``restart`` discards the checkpoints of another fit in ``out``."""
+    from ..execution.checkpoints import FolderLock
+    from ..execution.executors import InProcess
+    from .hindcast import Simulator, hindcast_task
+
+    problem = _problem(path, holdout_year)
+    executor = executor if executor is not None else InProcess()
+    with FolderLock(out):
+        context = Simulator.context(problem.hindcast, problem.summaries, problem.state)
+        with executor.session(hindcast_task, context) as session:
+            simulate = Simulator(session, problem.short_names, problem.cal.spec.calibration.seed)
+            settings = replace(problem.settings, group=GROUP_PER_WORKER * session.workers)
+            result = run_abc(problem.prior, simulate, distance_of(problem.summaries), settings,
+                             checkpoint_dir=Path(out) / "checkpoints", progress=progress, key=problem.key,
+                             restart=restart)
+        return _finish(problem, result, Path(out))
+
+
+@dataclass
+class _Problem:
+    """A calibration file read and turned into what ABC-SMC needs."""
+
+    cal: object
+    hindcast: object
+    summaries: list
+    names: list[str]
+    prior: Prior
+    settings: Settings
+    key: dict
+
+    @property
+    def short_names(self) -> list[str]:
+        return [n.partition(".")[2] for n in self.names]
+
+    @property
+    def state(self) -> dict[str, str]:
+        return dict(self.cal.spec.parameters.to_forecast)
+
+
+def _problem(path, holdout_year: int | None) -> _Problem:
     from ..scenario.loader import load_scenario
-    from .hindcast import Simulator, distance, hindcast_scenario, summaries_of
+    from .hindcast import hindcast_scenario, summaries_of
     from .observations import load_observations
     from .targets import CalibrationError, load_targets
 
@@ -80,24 +125,22 @@ def calibrate(path, out, progress=None, holdout_year: int | None = None) -> Fit:
     if not any(not x.holdout for x in summaries):
         raise CalibrationError(str(cal.path), "no observation matches any target: nothing to fit", "targets")
     names = list(s.parameters.fit)
-    prior = make_prior(hindcast, names)
-    simulate = Simulator(hindcast, [n.partition(".")[2] for n in names], summaries, s.parameters.to_forecast,
-                         s.calibration.seed)
     settings = Settings(population=s.calibration.population, generations=s.calibration.generations,
                         quantile=s.calibration.quantile, batch=s.calibration.batch,
                         max_simulations=s.calibration.max_simulations, seed=s.calibration.seed)
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
     # what else fixes the numbers: the figures fitted and how (a changed observation file or target
-    # discards the checkpoints instead of resuming them)
+    # makes a resume refuse instead of mixing two fits)
     key = {"summaries": [[x.series, x.year, x.value, x.sd, x.statistic, x.indicator, x.start, x.holdout]
                          for x in summaries], "hindcast": s.hindcast.model_dump(mode="json"),
            "state": s.parameters.to_forecast}
-    result = run_abc(prior, simulate, distance(summaries), settings, checkpoint_dir=out / "checkpoints",
-                     progress=progress, key=key)
-    rng = np.random.default_rng(np.random.SeedSequence(s.calibration.seed, spawn_key=(999,)))
-    fit = Fit(cal, result, names, summaries, dict(s.parameters.to_forecast),
-              prior.to_values(rng.random((4000, len(names)))), out)
+    return _Problem(cal, hindcast, summaries, names, make_prior(hindcast, names), settings, key)
+
+
+def _finish(problem: _Problem, result: Result, out: Path) -> Fit:
+    """The fit with its prior draws for the comparison, and its outputs written."""
+    rng = np.random.default_rng(np.random.SeedSequence(problem.settings.seed, spawn_key=(999,)))
+    fit = Fit(problem.cal, result, problem.names, problem.summaries, problem.state,
+              problem.prior.to_values(rng.random((4000, len(problem.names)))), out)
     write_outputs(fit)
     return fit
 
@@ -173,12 +216,12 @@ def write_outputs(fit: Fit) -> list[Path]:
     samples = np.column_stack([values[:, keep], state]) if keep or fit.state else values[:, :0]
     written = [write_posterior(out / "posterior.csv", names, samples, res.last.weights)]
     params, pred = parameter_table(fit), predictive_table(fit)
-    params.to_csv(out / "parameters.csv", index=False, float_format="%.6g")
-    pred.to_csv(out / "predictive.csv", index=False, float_format="%.6g")
+    atomic_write(out / "parameters.csv", params.to_csv(index=False, float_format="%.6g"))
+    atomic_write(out / "predictive.csv", pred.to_csv(index=False, float_format="%.6g"))
     history = [{"generation": g.t, "tolerance": g.eps, "simulations": g.simulations,
                 "acceptance": g.acceptance, "ess": g.ess} for g in res.generations]
-    (out / "history.json").write_text(json.dumps({"stopped": res.stopped, "generations": history}, indent=2) + "\n")
-    (out / "report.md").write_text(render_report(fit, params, pred, history), encoding="utf-8")
+    atomic_write(out / "history.json", json.dumps({"stopped": res.stopped, "generations": history}, indent=2) + "\n")
+    atomic_write(out / "report.md", render_report(fit, params, pred, history))
     written += [out / "parameters.csv", out / "predictive.csv", out / "history.json", out / "report.md"]
     written.append(plot(fit, params, pred))
     return written
@@ -209,7 +252,8 @@ def render_report(fit: Fit, params, pred, history) -> str:
               "| series | year | statistic of | observed (sd used) | median | band | covered |",
               "|---|---|---|---|---|---|---|"]
     for r in pred.itertuples(index=False):
-        lines.append(f"| {r.series}{' (held out)' if r.holdout else ''} | {r.year} | {r.statistic} of `{r.indicator}` | {r.observed:.4g} "
+        lines.append(f"| {r.series}{' (held out)' if r.holdout else ''} | {r.year} | {r.statistic} of `{r.indicator}` "
+                     f"| {r.observed:.4g} "
                      f"({r.sd_used:.3g}) | {r.median:.4g} | {r.p5:.4g} to {r.p95:.4g} | "
                      f"{'yes' if r.covered else '**no**'} |")
     fitted, held = pred[~pred["holdout"]], pred[pred["holdout"]]
@@ -269,5 +313,5 @@ def plot(fit: Fit, params, pred) -> Path:
     ax.set_xlabel("posterior predictive 5-95% band, in sd of the observation (0 = observed)")
     fig.tight_layout()
     path = fit.out / "calibration.png"
-    fig.savefig(path, dpi=100)
+    atomic_write(path, lambda fh: fig.savefig(fh, format="png", dpi=100))
     return path

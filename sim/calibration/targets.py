@@ -24,7 +24,9 @@
     indicator = "hte_count"
     sd_scale = 4                              # the observation's sd times this (a district is not the city)
 
-Mistakes give a ``CalibrationError`` naming the file, the field, the value and what is allowed.
+Mistakes give a ``CalibrationError`` naming the file, the field, the value and what is allowed;
+the schema's own complaints are all listed, translated like a scenario's
+(``sim.scenario.translate``).
 """
 
 from __future__ import annotations
@@ -33,20 +35,19 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from ..scenario.errors import UserError, located_message, suggest
+from ..errors import ToolFileError, suggest
+from ..scenario.inputs import CSV_SUFFIX, TOML_SUFFIX, check_reference
 
 
-class CalibrationError(UserError):
-    """A calibration file that cannot be used."""
+class CalibrationError(ToolFileError):
+    """A calibration file that cannot be used: the file, the field, the value, what is allowed
+    (``CalibrationError(file, message, field, value, allowed)``, or every problem: ``from_issues``)."""
 
-    def __init__(self, file: str, message: str, field: str | None = None, value: Any = None,
-                 allowed: str | None = None):
-        where = f"In calibration file '{file}'" + (f", field '{field}'" if field else "")
-        super().__init__(located_message(where, message, value, allowed))
+    kind = "calibration"
 
 
 class _Strict(BaseModel):
@@ -54,8 +55,10 @@ class _Strict(BaseModel):
 
 
 class Settings(_Strict):
-    scenario: str = Field(min_length=1)
-    observations: str = Field(min_length=1)
+    scenario: Annotated[str, AfterValidator(check_reference(TOML_SUFFIX, "the forecast scenario",
+                                                            "../scenarios/baseline.toml"))] = Field(min_length=1)
+    observations: Annotated[str, AfterValidator(check_reference(CSV_SUFFIX, "the observed figures",
+                                                                "data/observed.csv"))] = Field(min_length=1)
     population: int = Field(300, ge=10, le=100_000)
     generations: int = Field(6, ge=1, le=100)
     quantile: float = Field(0.5, gt=0, lt=1)
@@ -109,19 +112,17 @@ def load_targets(path: str | os.PathLike) -> Calibration:
 
     from .. import parameters
     from ..indicators import INDICATORS
-    from ..scenario.loader import read_tool_toml
+    from ..scenario.inputs import read_toml_file
+    from ..scenario.translate import issues_from_validation_error
     from .observations import VOCABULARY as SERIES
 
     path = Path(path)
     name = str(path)
-    raw = read_tool_toml(path, lambda message: CalibrationError(name, message))
+    raw = read_toml_file(path, "calibration file", lambda message: CalibrationError(name, message))
     try:
         spec = TargetsFile.model_validate(raw)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        field = ".".join(str(p) for p in err["loc"])
-        value = err.get("input") if err["type"] != "missing" else None
-        raise CalibrationError(name, err["msg"], field, value if not isinstance(value, dict) else None) from None
+        raise CalibrationError.from_issues(issues_from_validation_error(exc, raw, name, root=TargetsFile)) from None
 
     registry = {p.name: p for p in parameters.ALL}
     sections = {p.name: p.section for p in parameters.ALL}
@@ -130,7 +131,8 @@ def load_targets(path: str | os.PathLike) -> Calibration:
         if pname not in registry or sections[pname] != section:
             valid = [f"{p.section}.{p.name}" for p in parameters.ALL if p.section != "rules"]
             near = suggest(dotted, valid)
-            raise CalibrationError(name, "not a parameter of the scenario" + (f"; did you mean '{near}'?" if near else ""),
+            raise CalibrationError(name,
+                                   "not a parameter of the scenario" + (f"; did you mean '{near}'?" if near else ""),
                                    f"parameters.fit[{i}]", dotted)
     for i, dotted in enumerate(spec.parameters.hindcast_only):
         if dotted not in spec.parameters.fit:
@@ -138,7 +140,8 @@ def load_targets(path: str | os.PathLike) -> Calibration:
                                    f"parameters.hindcast_only[{i}]", dotted, "names from parameters.fit")
     for start, ind in spec.parameters.to_forecast.items():
         if start not in registry or sections[start] != "initial":
-            raise CalibrationError(name, "not a start value ([initial]) of the scenario", f"parameters.to_forecast.{start}")
+            raise CalibrationError(name, "not a start value ([initial]) of the scenario",
+                                   f"parameters.to_forecast.{start}")
         if ind not in INDICATORS:
             raise CalibrationError(name, "not an indicator", f"parameters.to_forecast.{start}", ind,
                                    "one of " + ", ".join(INDICATORS))
@@ -160,7 +163,23 @@ def load_targets(path: str | os.PathLike) -> Calibration:
         if not p.is_file():
             raise CalibrationError(name, f"no such file ({p}; read relative to the calibration file)", field,
                                    getattr(spec.calibration, field.split(".")[1]))
+    _read_references(name, spec, scenario_path, observations_path)
     return Calibration(spec, path, scenario_path, observations_path)
+
+
+def _read_references(name: str, spec: TargetsFile, scenario_path: Path, observations_path: Path) -> None:
+    """Read the scenario and the observations the calibration names, so that a broken one is
+    reported when the calibration file is loaded, before anything is written."""
+    from ..errors import ScenarioError
+    from ..scenario.loader import load_scenario
+    from .observations import load_observations
+
+    try:
+        load_scenario(scenario_path)
+    except ScenarioError as exc:
+        raise CalibrationError(name, f"its scenario cannot be loaded: {exc}", "calibration.scenario",
+                               spec.calibration.scenario) from None
+    load_observations(observations_path, spec.hindcast.base_year, spec.hindcast.end_year)
 
 
 def budget_copy(targets: Path, folder: Path, name: str, observed: Path | None = None,

@@ -13,12 +13,10 @@ from __future__ import annotations
 import numpy as np
 
 from .. import rules as R
-from ..scenario.schema import SECTORS
+from .. import sectors
+from ..sectors import AGRI, N_SECTORS
 from .init import Layout
 from .state import District
-
-N_SECTORS = len(SECTORS)
-AGRI = SECTORS.index("agri_food")
 
 
 def environment(d: District, p: dict, z_macro: np.ndarray) -> np.ndarray:
@@ -84,6 +82,16 @@ def commissioner_share(p: dict, lv, n_agri: np.ndarray) -> np.ndarray:
     return R.capacity_share(lv.commissioners * p["commissioner_reach"], n_agri)
 
 
+def platform_hazards(p: dict, lv) -> tuple[tuple, tuple]:
+    """The (district, municipal, national) upgrade hazards of a platform and the multipliers the
+    year's grants put on them (none on district platforms). ``p`` holds the parameters in either
+    engine's form: the core's float32 (replicates, 1) columns, the Mesa model's scalars."""
+    response = p["platform_grant_response"]
+    hazards = (p["platform_hazard_district"], p["platform_hazard_municipal"], p["platform_hazard_national"])
+    return hazards, (1.0, R.grant_multiplier(response, lv.grant_municipal),
+                     R.grant_multiplier(response, lv.grant_national))
+
+
 def financing_relief(p: dict, lv) -> np.ndarray:
     """How much financing support lowers a tech-based firm's exit odds (a share, at most 0.9)."""
     return np.minimum(0.9, p["financing_exit_response"] * lv.financing / 100)
@@ -110,12 +118,11 @@ def funded_projects(p: dict, lv) -> np.ndarray:
     return lv.budget["university_industry"] * lv.project_share / p["project_cost"]
 
 
-def recruit_sector_cdf(pol, L: Layout) -> np.ndarray:
+def recruit_sector_cdf(lv, L: Layout) -> np.ndarray:
     """Cumulative sector shares of recruited firms: the recruitment lever's sector mix, or the
     population's when there is no such lever."""
-    rec = pol.levers["tech_recruitment"]
-    mix = np.array([rec.sector_mix.get(s, 0.0) for s in SECTORS]) if rec is not None else np.diff(L.sector_cdf, prepend=0.0)
-    return np.cumsum(mix) / max(mix.sum(), 1e-12)
+    mix = L.sector_shares if lv.recruit_sector_mix is None else sectors.table(lv.recruit_sector_mix)
+    return sectors.cdf(mix)
 
 
 def incubator_chain(d: District, L: Layout, p: dict, year: int, lv, streams, n_startups, n_spinoffs):
@@ -159,7 +166,7 @@ def incubator_chain(d: District, L: Layout, p: dict, year: int, lv, streams, n_s
         if L.inc_sector[j] >= 0:
             weights[:, L.inc_sector[j]] += entering[:, j]
         else:
-            weights += entering[:, j:j + 1] * np.diff(L.sector_cdf, prepend=0.0)[None, :]
+            weights += entering[:, j:j + 1] * L.sector_shares[None, :]
     return entering, weights, direct
 
 
@@ -191,22 +198,38 @@ def close_year(d: District, p: dict, lv, first_grants, upgrades, subsidy_rate, e
     d.other_digital *= 1 + p["other_digital_growth"] / 100
     grants = np.array([lv.grant_municipal, lv.grant_national])
     fiscal_spent = np.minimum(lv.budget["fiscal_support"],
-                              lv.financing + subsidy_rate * eligible_rd + first_grants * lv.hte_reward + upgrades @ grants)
+                              lv.financing + subsidy_rate * eligible_rd + first_grants * lv.hte_reward
+                              + upgrades @ grants)
     spend = fiscal_spent + sum(v for k, v in lv.budget.items() if k != "fiscal_support")
     return {"rd_spending": (firm_rd + d.nonfirm_rd + lever_rd) / 100, "lever_spend": spend / 100}
 
 
 # ---- indicators -------------------------------------------------------------------------------
 
-# what the indicators need to know of the firms, per replicate (counts, or sums in m CNY)
-FIRM_COUNTS = ("firms", "hte", "above_scale", "tech_based", "municipal", "national_platforms",
-               "above_scale_municipal", "hte_municipal", "agri_municipal", "hte_in_zone", "firm_rd", "digital_revenue")
+def firm_counts(f, year: int, rules, count, total) -> dict:
+    """What the indicators need to know of the firms at the end of ``year``: counts, and sums in
+    m CNY. One rule for both engines: ``f`` holds the firms' state as arrays with the fields of
+    ``state.Firms`` (a block's (replicates, slots), exited slots zeroed, or the Mesa model's
+    living firms as 1-d arrays); ``count(mask)`` counts and ``total(values)`` sums over the firms
+    (per replicate in the core, in the Mesa model's own order of summation)."""
+    alive = f.alive
+    hte = alive & R.hte_valid(f.hte_until, year)
+    above = alive & R.above_scale(f.industrial, f.revenue, rules)
+    muni = f.platform >= R.MUNICIPAL
+    return {
+        "firms": count(alive), "hte": count(hte), "above_scale": count(above), "tech_based": count(f.tech_based),
+        "municipal": count(muni), "national_platforms": count(f.platform == R.NATIONAL),
+        "above_scale_municipal": count(above & muni), "hte_municipal": count(hte & muni),
+        "agri_municipal": count(alive & (f.sector == AGRI) & muni), "hte_in_zone": count(hte & f.in_zone),
+        "firm_rd": total(f.rd_lag1),   # this year's R&D spending
+        "digital_revenue": total(f.revenue * f.digital),
+    }
 
 
 def indicators(counts: dict, d: District, p: dict, extras: dict | None = None) -> dict:
-    """The indicators of ``sim.indicators`` per replicate from the firm ``counts`` (FIRM_COUNTS)
-    and the district. ``extras`` holds the year's flows (new certificates, entrants, ...);
-    without them (the base year) those are 0."""
+    """The indicators of ``sim.indicators`` per replicate from the ``firm_counts`` and the
+    district. ``extras`` holds the year's flows (new certificates, entrants, ...); without them
+    (the base year) those are 0."""
     extras = dict(extras or {})
     n_hte, n_above, n_tb, n_muni = counts["hte"], counts["above_scale"], counts["tech_based"], counts["municipal"]
     rd_spending = extras.pop("rd_spending", (counts["firm_rd"] + d.nonfirm_rd) / 100)

@@ -5,7 +5,7 @@ one uniform per registry parameter, in registry order, turned into the value by 
 reproducible, independent of chunking, and common across scenarios (a parameter keeps its
 uniform whatever the other parameters' distributions are). A scenario with a ``[posterior]``
 file takes the calibrated parameters from one posterior sample per replicate instead
-(``sim/calibration/posterior.py``).
+(read by ``sim/scenario/posterior.py``).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from ..scenario.distributions import as_dist
 from .streams import ReplicateStreams
 
 SECTIONS = ("initial", "uncertainties", "rules")
+_INTEGER = {p.name for p in parameters.ALL if p.integer}
 
 
 def sample_parameters(scenario, streams: ReplicateStreams) -> dict[str, np.ndarray]:
@@ -34,7 +35,7 @@ def sample_parameters(scenario, streams: ReplicateStreams) -> dict[str, np.ndarr
         x = np.clip(dist.ppf(u[:, i], (p.low, p.high)), p.low, p.high).astype(np.float64)
         out[p.name] = np.round(x) if p.integer else x
     if scenario.posterior_file is not None:
-        from ..calibration.posterior import read_posterior
+        from ..scenario.posterior import read_posterior
 
         post = read_posterior(scenario.posterior_file)
         rows = post.pick(u[:, -1])
@@ -45,10 +46,20 @@ def sample_parameters(scenario, streams: ReplicateStreams) -> dict[str, np.ndarr
     return out
 
 
+def override_parameters(params: dict[str, np.ndarray], values: dict | None, n: int) -> dict[str, np.ndarray]:
+    """Replace drawn parameters by given values (name -> one value, or one per replicate of the
+    block of ``n``), rounded like the draws for integer parameters: how a calibration sets the
+    values it proposes, in either engine."""
+    for name, v in (values or {}).items():
+        v = np.broadcast_to(np.asarray(v, dtype=np.float64), (n,)).copy()
+        params[name] = np.round(v) if name in _INTEGER else v
+    return params
+
+
 def estimated_inputs(scenario) -> list[str]:
     """Names of start values and parameters given as distributions, i.e. estimates, for reports;
     those drawn from the scenario's posterior file are marked "(calibrated)"."""
-    from ..calibration.posterior import calibrated_names
+    from ..scenario.posterior import calibrated_names
 
     calibrated = calibrated_names(scenario)
     out = []

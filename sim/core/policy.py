@@ -1,6 +1,8 @@
-"""Lever budgets per simulated year, in million CNY, and the lever settings the core needs.
+"""Lever budgets per simulated year, in million CNY, and the lever settings the engines need.
 
-Budgets depend only on the scenario (not on chance), so they are computed once per run.
+Budgets depend only on the scenario (not on chance), so they are computed once per run. Both
+engines read the levers only through ``Policy.year``: a ``LeverYear`` carries every setting a
+firm or the district acts on, in model units, and says what it is when the lever is absent.
 """
 
 from __future__ import annotations
@@ -9,17 +11,30 @@ from dataclasses import dataclass
 
 import numpy as np
 
-LEVER_KEYS = ("fiscal_support", "talent_plan", "tech_recruitment", "incubation", "institute_support",
-              "university_industry", "agri_st", "ip_protection", "htz_upgrade")
+from ..scenario.schema import Levers
+
+# the levers, in the order of the scenario schema (which is also the order their spending is added)
+LEVER_KEYS = tuple(Levers.model_fields)
+
+# The median revenue (m CNY) a recruited firm would have when a scenario has no tech_recruitment
+# lever. The schema has no default for it (``TechRecruitment.median_revenue_m_cny`` is required,
+# since a lever that lands firms must say how large they are), and without the lever no firm is
+# recruited: its budget is 0, so the expected number of recruited firms is 0. The value only fills
+# the branch of ``rules.entrant_state`` that no entrant takes, so any finite positive number gives
+# the same results; it is the baseline scenario's value (50m CNY).
+NO_RECRUITMENT_MEDIAN_REVENUE_M_CNY = 50.0
 
 
 @dataclass
 class Policy:
+    """A scenario's levers over the simulated years: budgets per year and each lever's settings."""
+
     years: np.ndarray                  # simulated years base+1..end
     budget: dict[str, np.ndarray]      # lever -> m CNY per simulated year (0 when inactive)
     levers: dict                       # lever -> its scenario model (or None)
 
     def get(self, lever: str, attr: str, default=0.0):
+        """Setting ``attr`` of ``lever``, or ``default`` when the scenario has no such lever."""
         lv = self.levers.get(lever)
         return default if lv is None else getattr(lv, attr)
 
@@ -28,6 +43,7 @@ class Policy:
         budget = {k: float(v[index]) for k, v in self.budget.items()}
         fiscal_on = budget["fiscal_support"] > 0
         per_m = 1e6 if fiscal_on else float("inf")   # settings of an unfunded lever count as 0
+        conditions = bool(self.get("tech_recruitment", "enforce_conditions", False))
         return LeverYear(
             budget=budget,
             hte_reward=self.get("fiscal_support", "hte_reward_cny") / per_m,
@@ -39,29 +55,39 @@ class Policy:
             commissioners=self.get("agri_st", "commissioners", 0) if budget["agri_st"] > 0 else 0,
             project_share=self.get("university_industry", "project_share"),
             agri_platform_share=self.get("agri_st", "platform_share"),
-            recruit_conditions=bool(self.get("tech_recruitment", "enforce_conditions", False)),
+            recruit_conditions=conditions,
+            recruit_min_rd=self.get("tech_recruitment", "min_rd_intensity_pct") / 100 if conditions else 0.0,
+            recruit_median_revenue=self.get("tech_recruitment", "median_revenue_m_cny",
+                                            NO_RECRUITMENT_MEDIAN_REVENUE_M_CNY),
+            recruit_sector_mix=self.get("tech_recruitment", "sector_mix", None),
         )
 
 
 @dataclass(frozen=True)
 class LeverYear:
     """One year's lever settings in model units: budgets in m CNY, rewards and grants in m CNY,
-    the promised R&D subsidy rate (the rate paid may be lower: ``rules.subsidy_rate_paid``)."""
+    the promised R&D subsidy rate (the rate paid may be lower: ``rules.subsidy_rate_paid``).
+    A setting of an absent lever is 0 (or off), except where said."""
 
-    budget: dict
-    hte_reward: float
-    grant_municipal: float
-    grant_national: float
-    financing: float
-    subsidy_rate: float
-    subsidy_all_firms: bool
-    commissioners: int
-    project_share: float
-    agri_platform_share: float
-    recruit_conditions: bool
+    budget: dict                 # lever -> this year's budget, m CNY (0 when absent or unfunded)
+    hte_reward: float            # reward per first HTE certificate, m CNY
+    grant_municipal: float       # grant per platform upgraded to municipal level, m CNY
+    grant_national: float        # grant per platform upgraded to national level, m CNY
+    financing: float             # fiscal budget for loans, guarantees, risk compensation, m CNY
+    subsidy_rate: float          # promised share of eligible R&D reimbursed
+    subsidy_all_firms: bool      # the subsidy is for every firm, not only tech-based ones
+    commissioners: int           # science commissioners at work (0 while agri_st is unfunded)
+    project_share: float         # share of university_industry funding S&T projects
+    agri_platform_share: float   # share of agri_st building agricultural platforms
+    recruit_conditions: bool     # recruited firms must meet the plan's R&D/platform conditions
+    recruit_min_rd: float        # the R&D / sales they must exceed then (0 when not enforced)
+    recruit_median_revenue: float  # median revenue of a recruited firm, m CNY (without the lever:
+                                   # NO_RECRUITMENT_MEDIAN_REVENUE_M_CNY, never used)
+    recruit_sector_mix: dict | None  # sector -> share of recruited firms (None: the population's)
 
 
 def build_policy(scenario) -> Policy:
+    """The lever schedule of ``scenario``: every lever's budget in each simulated year (m CNY)."""
     years = np.arange(scenario.horizon.base_year + 1, scenario.horizon.end_year + 1)
     active = scenario.levers.active()
     budget = {k: np.array([active[k].budget_in(int(y)) / 1e6 if k in active else 0.0 for y in years])

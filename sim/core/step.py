@@ -1,35 +1,40 @@
 """One simulated year for a block of replicates, fully vectorized over (replicates, firms).
 
 Order within a year (docs/ODD.md, "Process overview and scheduling"); every firm decides from
-the start-of-year state of the district and of its partners (synchronous update):
+the start-of-year state of the district and of its partners (synchronous update). ``step`` runs
+the phases of the Mesa model (``sim.abm``), each a function here, on all firms of all replicates:
 
- 1. exogenous environment: GDP, Chongqing's R&D intensity, peer districts' innovation index;
- 2. levers: this year's budgets turned into subsidy rates, talents, capacities, grants;
- 3. R&D decisions: user cost (subsidy, super-deduction, HTE tax rate), HTE bunching, adjustment;
- 4. talent market: R&D staff hired within the local R&D labour supply;
- 5. collaboration: institutes (by sector), universities, firm partners (SKIN), commissioners;
- 6. knowledge production and innovation success (Keynes+Schumpeter), high-tech revenue share;
- 7. certification: HTE (first and renewal, 3-year validity), tech-based registration and lapse;
- 8. platform upgrades district -> municipal -> national, digital-core adoption;
- 9. growth and exit; 10. entry: incubator chain, recruitment, spontaneous start-ups;
-11. universities, agricultural platforms, the national high-tech-zone event; 12. indicators.
+- ``start_year``: the year's random numbers, the exogenous environment (GDP, Chongqing's R&D
+  intensity, the peers' index) and the levers (budgets turned into subsidy rates, grants, relief);
+- ``plan_rd``: R&D decisions (user cost with subsidy, super-deduction, HTE tax rate; HTE
+  bunching; adjustment) and the R&D staff wanted;
+- ``hire``: the talent market (R&D staff hired within the local R&D labour supply);
+- ``collaborate``: institutes (by sector), universities, firm partners (SKIN), commissioners;
+- ``decide``: innovation and knowledge (Keynes+Schumpeter), high-tech revenue share; HTE
+  certification (first and renewal, 3-year validity), tech-based registration and lapse;
+  platform upgrades district -> municipal -> national, digital-core adoption; growth and exit;
+- ``advance``: every firm's new state written at once;
+- ``enter``: the incubator chain, recruitment and spontaneous start-ups fill free slots;
+- ``end_year``: universities, agricultural platforms, the national high-tech-zone event, the
+  year's books, and the indicators.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from .. import rules as R
-from ..scenario.schema import SECTORS
+from .. import sectors
+from ..sectors import AGRI, N_SECTORS
 from . import district as D
+from . import entry
 from .init import SLOT_GROUP, Layout
-from .policy import Policy
-from .state import (F32, N_FIRM_UNIFORMS, ORIGIN_INCUBATED, ORIGIN_RECRUITED, ORIGIN_SPONTANEOUS, U_AGRI,
-                    U_CERT, U_COLLAB, U_EXIT, U_GROWTH, U_INNOVATE, U_PARTNER, U_PLATFORM, U_TECH_BASED, Block)
+from .policy import LeverYear, Policy
+from .state import (F32, N_FIRM_UNIFORMS, ORIGIN_INCUBATED, ORIGIN_RECRUITED, U_AGRI, U_CERT, U_COLLAB, U_EXIT,
+                    U_GROWTH, U_INNOVATE, U_PARTNER, U_PLATFORM, U_TECH_BASED, Block, Firms)
 from .streams import ReplicateStreams
-
-AGRI = SECTORS.index("agri_food")
-N_SECTORS = len(SECTORS)
 
 
 class Buffers:
@@ -70,173 +75,301 @@ def row_total(x: np.ndarray) -> np.ndarray:
     return np.cumsum(groups, axis=1)[:, -1]
 
 
+@dataclass
+class Year:
+    """What every firm of the block reads this year, set before any firm acts (the Mesa model's
+    ``YearContext``, per replicate)."""
+
+    year: int
+    lv: LeverYear
+    p: dict                   # parameters, (block,) each
+    c: dict                   # the same as float32 (block, 1) columns, for the firm arrays
+    rules: R.RuleSet
+    u: np.ndarray             # the firms' uniforms of the year, (block, N_FIRM_UNIFORMS, used width)
+    alive: np.ndarray         # firms alive at the start of the year, (block, used width)
+    free: np.ndarray          # slots free at the start of the year, (block, capacity)
+    growth: np.ndarray        # real GDP growth this year, (block,)
+    subsidised: np.ndarray    # firms the R&D subsidy is for
+    eligible_rd: np.ndarray   # their R&D spending at start-of-year R&D ratios, m CNY (block,)
+    subsidy_rate: np.ndarray  # the R&D subsidy rate paid, (block,)
+
+
 def step(b: Block, L: Layout, pol: Policy, year: int, streams: ReplicateStreams, buf: Buffers) -> dict:
     """Advance the block by one year in place; return this year's indicators, each (block,)."""
-    full, d, p, rules = b.firms, b.district, b.params, L.rules
-    B, N = full.alive.shape
-    yi = year - L.base_year - 1
-    c = b.params32                                           # per-replicate parameters as (block, 1)
+    y, f, u_small = start_year(b, L, pol, year, streams, buf)
+    plan = plan_rd(f, y)
+    hired = hire(b, y, plan)
+    links = collaborate(f, L, y, hired, buf.row_key, b.firms.alive.shape[1])
+    new = decide(f, L, y, plan, hired, links)
+    advance(f, y, hired, new)
+    b.district.hte_backlog[...] = new.waiting
+    univ_collabs = np.count_nonzero(links.with_univ, axis=1)
+    flows = {"hte_new": np.count_nonzero(new.granted, axis=1), "hte_first": new.first_grants,
+             "exits": np.count_nonzero(new.exits, axis=1), "talent_factor": hired.tf,
+             "collaborations": np.count_nonzero(links.with_inst, axis=1) + univ_collabs}
+    entrants, n_projects, n_agri_new = enter(b, L, y, streams, buf.u, univ_collabs)
+    return end_year(b, L, y, u_small, new, row_total(hired.rd_spend), n_projects, n_agri_new, {**flows, **entrants})
 
-    # all of this year's random numbers, in a fixed order per replicate (drawn for every slot,
-    # so a replicate's stream does not depend on the block it runs in)
+
+def start_year(b: Block, L: Layout, pol: Policy, year: int, streams: ReplicateStreams, buf: Buffers):
+    """Draw the year's random numbers (in a fixed order per replicate, for every slot, so a
+    replicate's stream does not depend on the block it runs in), move the environment on and
+    turn the levers into this year's settings. Returns the ``Year``, the firms of the used
+    prefix of slots (views of the block's arrays: the slots past the last living firm of the
+    block are empty) and the district's uniforms."""
+    full, d, p = b.firms, b.district, b.params
+    B = full.alive.shape[0]
     streams.uniform(buf.u)
-    # slots past the last living firm of the block are empty: compute on the used prefix only
     M = used_width(full.alive)
     f = full.prefix(M)
-    u = buf.u[:, :, :M]
-    free_at_start = ~full.alive
+    free = ~full.alive
     z_macro = streams.normal(np.empty((B, 2)))
     u_small = streams.uniform(np.empty((B, 1 + len(L.univ_capacity))))
-
-    # 1. exogenous environment
     growth = D.environment(d, p, z_macro)
-
-    # 2. levers this year (m CNY)
-    lv = pol.year(yi)
-    reward_m, grant_muni, grant_nat = lv.hte_reward, lv.grant_municipal, lv.grant_national
+    lv = pol.year(year - L.base_year - 1)
     subsidy_pot = D.subsidy_pot(d, lv)
-
     alive = f.alive.copy()
-    hte_now = R.hte_valid(f.hte_until, year)
-    employees = f.revenue / c["revenue_per_employee"]
     subsidised = alive if lv.subsidy_all_firms else f.tech_based
     eligible_rd = row_total(f.rd_ratio * f.revenue * subsidised)
-    subsidy_rate = R.subsidy_rate_paid(lv.subsidy_rate, subsidy_pot, eligible_rd)
+    y = Year(year=year, lv=lv, p=p, c=b.params32, rules=L.rules, u=buf.u[:, :, :M], alive=alive, free=free,
+             growth=growth, subsidised=subsidised, eligible_rd=eligible_rd,
+             subsidy_rate=R.subsidy_rate_paid(lv.subsidy_rate, subsidy_pot, eligible_rd))
+    return y, f, u_small
 
-    # 3. R&D decisions. The user cost takes four values per replicate (HTE or not, subsidised or
-    # not): the rules are evaluated on those, then each firm picks its own (kind = 2 hte + subsidised)
+
+@dataclass
+class RdPlan:
+    """The firms' R&D plan of the year (``plan_rd``)."""
+
+    ratio: np.ndarray          # R&D / sales
+    desired_rd: np.ndarray     # R&D budget, m CNY
+    staff_wanted: np.ndarray   # the R&D staff it pays for, FTE
+
+
+def plan_rd(f: Firms, y: Year) -> RdPlan:
+    """Each firm's R&D: target R&D/sales from the after-tax user cost (subsidy, super-deduction,
+    HTE tax), bunching at the HTE band, partial adjustment; the staff that budget pays for. The
+    user cost takes four values per replicate (HTE or not, subsidised or not): the rules are
+    evaluated on those, then each firm picks its own (kind = 2 hte + subsidised)."""
+    c, p, rules = y.c, y.p, y.rules
     hte_kind = np.array([False, False, True, True])
     sub_kind = np.array([0.0, 1.0, 0.0, 1.0])
-    uc = R.rd_user_cost(subsidy_rate[:, None] * sub_kind, hte_kind, rules)
+    uc = R.rd_user_cost(y.subsidy_rate[:, None] * sub_kind, hte_kind, rules)
     uc_ref = R.rd_user_cost(0.0, hte_kind, rules, superdeduction=rules.superdeduction_extra_base)
-    ip_mult = D.ip_multiplier(p, lv)
+    ip_mult = D.ip_multiplier(p, y.lv)
     response = R.rd_target_ratio(1.0, uc, uc_ref, p["rd_cost_elasticity"][:, None], ip_mult[:, None]).astype(F32)
-    target = f.propensity * pick4(response, hte_now, subsidised)
+    target = f.propensity * pick4(response, R.hte_valid(f.hte_until, y.year), y.subsidised)
     band = R.hte_rd_threshold(f.revenue, rules)
     target = R.bunch_to_threshold(target, band, c["hte_bunching_margin"], f.tech_based)
     ratio = np.minimum(R.rd_adjust(f.rd_ratio, target, c["rd_adjust_speed"]), F32(0.5))  # stays 0 without R&D
     desired_rd = ratio * f.revenue
-    staff_wanted = R.rd_staff(desired_rd, c["rd_labour_share"], c["rd_wage"])
+    return RdPlan(ratio, desired_rd, R.rd_staff(desired_rd, c["rd_labour_share"], c["rd_wage"]))
 
-    # 4. talent market: graduates, the talent plan, and the R&D labour pool
-    demand = row_total(staff_wanted)
-    tf = D.talent_market(d, p, lv, demand)
-    staff = staff_wanted * tf[:, None].astype(F32)
-    rd_spend = desired_rd * (1 - c["rd_labour_share"] * (1 - tf[:, None].astype(F32)))
-    talent_mult = D.talent_multiplier(d, p, row_total(staff))
 
-    # 5. collaboration, from start-of-year knowledge
-    active = alive & (staff > 0)
-    sector_key = f.sector + buf.row_key               # (replicate, sector) as one flat index
-    a_inst, a_univ = D.collaboration_shares(L, p, lv, year, _by_sector(active, sector_key))
+@dataclass
+class Hired:
+    """What the talent market gave the firms (``hire``)."""
+
+    tf: np.ndarray            # talent factor: the share of the wanted staff hired, (block,)
+    staff: np.ndarray         # R&D staff hired, FTE
+    rd_spend: np.ndarray      # R&D spending, m CNY (less the pay of posts left unfilled)
+    talent_mult: np.ndarray   # the high-level talents' boost to R&D productivity, (block,)
+
+
+def hire(b: Block, y: Year, plan: RdPlan) -> Hired:
+    """The talent market: graduates, the talent plan and the R&D labour pool meet the staff
+    firms want; every firm hires the same share of it and spends correspondingly less."""
+    d, p, c = b.district, y.p, y.c
+    tf = D.talent_market(d, p, y.lv, row_total(plan.staff_wanted))
+    staff = plan.staff_wanted * tf[:, None].astype(F32)
+    rd_spend = plan.desired_rd * (1 - c["rd_labour_share"] * (1 - tf[:, None].astype(F32)))
+    return Hired(tf, staff, rd_spend, D.talent_multiplier(d, p, row_total(staff)))
+
+
+@dataclass
+class Links:
+    """The firms' collaborations of the year (``collaborate``)."""
+
+    active: np.ndarray        # R&D-active firms
+    with_inst: np.ndarray     # working with an institute of their sector
+    with_univ: np.ndarray     # working with a university
+    has_partner: np.ndarray   # exchanging knowledge with a partner firm
+    k_partner: np.ndarray     # the partner's start-of-year knowledge
+    served: np.ndarray        # served by a science commissioner
+
+
+def collaborate(f: Firms, L: Layout, y: Year, hired: Hired, row_key: np.ndarray, capacity: int) -> Links:
+    """Collaboration from start-of-year knowledge: one uniform picks an institute of the firm's
+    sector or else a university (within their capacity shares); a slot drawn among the block's
+    ``capacity`` holds a partner if both do R&D and their knowledge is similar enough (SKIN);
+    agri-food firms may be served by a science commissioner."""
+    p, c, u, alive = y.p, y.c, y.u, y.alive
+    B, M = alive.shape
+    active = alive & (hired.staff > 0)
+    sector_key = f.sector + row_key               # (replicate, sector) as one flat index
+    a_inst, a_univ = D.collaboration_shares(L, p, y.lv, y.year, _by_sector(active, sector_key))
     p_inst = np.take((p["collab_propensity"][:, None] * a_inst).astype(F32).ravel(), sector_key)
     p_univ = R.university_collab_threshold(p_inst, c["collab_propensity"], a_univ[:, None].astype(F32))
     with_inst = active & (u[:, U_COLLAB] < p_inst)
     with_univ = active & ~with_inst & (u[:, U_COLLAB] < p_univ)
 
-    partner = (u[:, U_PARTNER] * N).astype(np.int64)        # any slot of the block's capacity
-    in_use = partner < M                                      # slots beyond M are empty
+    partner = (u[:, U_PARTNER] * capacity).astype(np.int64)   # any slot of the block's capacity
+    in_use = partner < M                                        # slots beyond M are empty
     partner = np.minimum(partner, M - 1) + M * np.arange(B)[:, None]   # flat index into (B, M)
     k_partner = np.take(np.ascontiguousarray(f.knowledge).ravel(), partner)
     has_partner = (active & in_use & np.take(active.ravel(), partner)
                    & R.partners_compatible(f.knowledge, k_partner, c["partner_threshold"]))
     agri = alive & (f.sector == AGRI)
-    p_served = D.commissioner_share(p, lv, np.count_nonzero(agri, axis=1))
+    p_served = D.commissioner_share(p, y.lv, np.count_nonzero(agri, axis=1))
     served = agri & (u[:, U_AGRI] < p_served[:, None].astype(F32))
+    return Links(active, with_inst, with_univ, has_partner, k_partner, served)
 
-    # 6. knowledge production
-    p_success = R.innovation_probability(staff * talent_mult[:, None].astype(F32), c["knowledge_productivity"])
-    success = active & (u[:, U_INNOVATE] < p_success)
-    spill = R.spillover(f.knowledge, k_partner, c["spillover_rate"]) * has_partner
-    knowledge = R.knowledge_update(f.knowledge, c["knowledge_depreciation"], success, with_inst, c["institute_gain"],
-                                   with_univ, c["university_gain"], spill, served, c["commissioner_gain"])
-    hightech = R.hightech_share_update(f.hightech, success, c["hightech_gain"], c["hightech_decay"]) * alive
-    propensity = R.rd_learning_update(f.propensity, success, c["rd_learning"])
-    # firms without R&D may set up an R&D team (more often when subsidies are on offer); they
-    # drew no innovation or certification, so those draws are theirs to use here
-    p_start = R.rd_start_probability(c["rd_start_rate"], c["rd_start_subsidy_response"], subsidy_rate[:, None].astype(F32))
+
+@dataclass
+class Pending:
+    """The firms' new state of the year, decided from start-of-year state (``decide``), and the
+    flows the district books; filled by the phases of ``decide`` in turn."""
+
+    ratio: np.ndarray                 # R&D / sales (the plan's)
+    p_success: np.ndarray = None      # probability of an innovation
+    success: np.ndarray = None        # innovated this year
+    knowledge: np.ndarray = None
+    hightech: np.ndarray = None
+    propensity: np.ndarray = None
+    granted: np.ndarray = None        # HTE certificate granted this year (first or renewed)
+    hte_until: np.ndarray = None
+    hte_end: np.ndarray = None        # holds a valid certificate at the end of the year
+    first_grants: np.ndarray = None   # first certificates, per replicate
+    waiting: np.ndarray = None        # eligible first applicants not certified, per replicate
+    tech_based: np.ndarray = None
+    platform: np.ndarray = None
+    upgrades: np.ndarray = None       # (block, 2): upgrades to municipal and to national level
+    digital: np.ndarray = None
+    revenue: np.ndarray = None
+    exits: np.ndarray = None
+
+
+def decide(f: Firms, L: Layout, y: Year, plan: RdPlan, hired: Hired, links: Links) -> Pending:
+    """Every firm's decisions of the year, in the order of the Mesa ``Enterprise.decide``:
+    innovation and knowledge, certification, platform and digital adoption, growth and exit."""
+    new = Pending(ratio=plan.ratio)
+    _innovate(f, y, hired, links, new)
+    _certify(f, y, hired, new)
+    _upgrade(f, y, hired, new)
+    _grow_and_exit(f, L, y, new)
+    return new
+
+
+def _innovate(f: Firms, y: Year, hired: Hired, links: Links, new: Pending) -> None:
+    """Knowledge production: an innovation with the effective R&D staff; the stock depreciates,
+    gains the innovation, collaboration and spillovers; the high-tech revenue share and R&D
+    learning follow. A firm without R&D may set up an R&D team (more often when subsidies are
+    on offer): it drew no innovation or certification, so those draws are its own to use here."""
+    c, u, alive = y.c, y.u, y.alive
+    new.p_success = R.innovation_probability(hired.staff * hired.talent_mult[:, None].astype(F32),
+                                             c["knowledge_productivity"])
+    new.success = links.active & (u[:, U_INNOVATE] < new.p_success)
+    spill = R.spillover(f.knowledge, links.k_partner, c["spillover_rate"]) * links.has_partner
+    new.knowledge = R.knowledge_update(f.knowledge, c["knowledge_depreciation"], new.success, links.with_inst,
+                                       c["institute_gain"], links.with_univ, c["university_gain"], spill,
+                                       links.served, c["commissioner_gain"])
+    new.hightech = R.hightech_share_update(f.hightech, new.success, c["hightech_gain"], c["hightech_decay"]) * alive
+    propensity = R.rd_learning_update(f.propensity, new.success, c["rd_learning"])
+    p_start = R.rd_start_probability(c["rd_start_rate"], c["rd_start_subsidy_response"],
+                                     y.subsidy_rate[:, None].astype(F32))
     starts = alive & (f.propensity == 0) & (u[:, U_INNOVATE] < p_start)
-    propensity = np.where(starts, R.new_rd_propensity(u[:, U_CERT]), propensity)
+    new.propensity = np.where(starts, R.new_rd_propensity(u[:, U_CERT]), propensity)
 
-    # 7. certification: HTE (first and renewal) and tech-based registration
-    rd3 = R.rd_ratio_3y(f.rd_lag1, f.rd_lag2, rd_spend, f.sales_lag1, f.sales_lag2, f.revenue)
-    st = R.st_share(staff, c["st_staff_multiplier"], f.st_factor, employees)
-    eligible = alive & R.hte_eligible(f.age, rd3, f.revenue, st, hightech, knowledge, rules)
-    # a certificate valid through year t-1 is re-examined in year t; approval keeps it continuous
+
+def _certify(f: Firms, y: Year, hired: Hired, new: Pending) -> None:
+    """HTE certification and tech-based registration. A certificate valid through year t-1 is
+    re-examined in year t (approval keeps it continuous); other eligible firms apply."""
+    c, u, alive, year, rules = y.c, y.u, y.alive, y.year, y.rules
+    employees = f.revenue / c["revenue_per_employee"]
+    rd3 = R.rd_ratio_3y(f.rd_lag1, f.rd_lag2, hired.rd_spend, f.sales_lag1, f.sales_lag2, f.revenue)
+    st = R.st_share(hired.staff, c["st_staff_multiplier"], f.st_factor, employees)
+    eligible = alive & R.hte_eligible(f.age, rd3, f.revenue, st, new.hightech, new.knowledge, rules)
     renewing = alive & (f.hte_until == year - 1)
     first = alive & (f.hte_until < year - 1)
-    p_grant = R.hte_grant_probability(renewing, first, c["hte_apply_prob"], c["hte_reward_response"], reward_m,
+    p_grant = R.hte_grant_probability(renewing, first, c["hte_apply_prob"], c["hte_reward_response"], y.lv.hte_reward,
                                       c["hte_approval_rate"], c["hte_renew_prob"])
-    granted = eligible & (u[:, U_CERT] < p_grant)
-    hte_until = np.where(granted, R.hte_until_after_grant(year, rules), f.hte_until).astype(np.int16)
-    hte_end = alive & R.hte_valid(hte_until, year)
-    first_grants = np.count_nonzero(granted & first, axis=1)
-    d.hte_backlog[...] = np.count_nonzero(eligible & first & ~granted, axis=1)
+    new.granted = eligible & (u[:, U_CERT] < p_grant)
+    new.hte_until = np.where(new.granted, R.hte_until_after_grant(year, rules), f.hte_until).astype(np.int16)
+    new.hte_end = alive & R.hte_valid(new.hte_until, year)
+    new.first_grants = np.count_nonzero(new.granted & first, axis=1)
+    new.waiting = np.count_nonzero(eligible & first & ~new.granted, axis=1)
+    tb_eligible = R.tech_based_eligible(employees, f.revenue, new.ratio, st, new.knowledge, new.hte_end, f.platform,
+                                        rules)
+    new.tech_based = alive & R.tech_based_update(f.tech_based, tb_eligible, u[:, U_TECH_BASED],
+                                                 c["tb_register_prob"], c["tb_lapse_prob"])
 
-    tb_eligible = R.tech_based_eligible(employees, f.revenue, ratio, st, knowledge, hte_end, f.platform, rules)
-    tech_based = alive & R.tech_based_update(f.tech_based, tb_eligible, u[:, U_TECH_BASED],
-                                             c["tb_register_prob"], c["tb_lapse_prob"])
 
-    # 8. platforms and digital adoption
-    grant_mult = (1.0, R.grant_multiplier(c["platform_grant_response"], grant_muni),
-                  R.grant_multiplier(c["platform_grant_response"], grant_nat))
-    hazards = (c["platform_hazard_district"], c["platform_hazard_municipal"], c["platform_hazard_national"])
+def _upgrade(f: Firms, y: Year, hired: Hired, new: Pending) -> None:
+    """Platform upgrades (one level at most, with the level's hazard raised by the grants) and
+    digital-core adoption by innovating firms."""
+    c, u, rules = y.c, y.u, y.rules
+    hazards, grant_mult = D.platform_hazards(c, y.lv)
     above = R.above_scale(f.industrial, f.revenue, rules)
-    p_up = R.platform_upgrade_probability(f.platform, rd_spend, above | hte_end, hazards, rules, grant_mult)
-    upgrade = alive & (u[:, U_PLATFORM] < p_up)
-    platform = f.platform + upgrade.astype(np.int8)
-    upgrades = np.stack([np.count_nonzero(upgrade & (platform == R.MUNICIPAL), axis=1),
-                         np.count_nonzero(upgrade & (platform == R.NATIONAL), axis=1)], axis=1).astype(float)
+    p_up = R.platform_upgrade_probability(f.platform, hired.rd_spend, above | new.hte_end, hazards, rules, grant_mult)
+    upgrade = y.alive & (u[:, U_PLATFORM] < p_up)
+    new.platform = f.platform + upgrade.astype(np.int8)
+    new.upgrades = np.stack([np.count_nonzero(upgrade & (new.platform == R.MUNICIPAL), axis=1),
+                             np.count_nonzero(upgrade & (new.platform == R.NATIONAL), axis=1)], axis=1).astype(float)
     # given success (u < p), u / p is again uniform: reused for the adoption draw
-    digital = f.digital | (success & (u[:, U_INNOVATE] < p_success * c["digital_adoption_rate"]))
+    new.digital = f.digital | (new.success & (u[:, U_INNOVATE] < new.p_success * c["digital_adoption_rate"]))
 
-    # 9. growth and exit
-    revenue = R.revenue_after_growth(f.revenue, growth[:, None].astype(F32), c["innovation_revenue_premium"], success,
-                                     c["revenue_growth_sd"], R.growth_shock(u[:, U_GROWTH]))
-    relief = D.financing_relief(p, lv)
-    # exit odds take four values per replicate (young or not, tech-based or not), as above
+
+def _grow_and_exit(f: Firms, L: Layout, y: Year, new: Pending) -> None:
+    """Revenue growth (the economy's, an innovation premium, a Laplace shock) and exit. The exit
+    odds take four values per replicate (young or not, tech-based or not), and each firm picks
+    its own. The named leading firms do not exit."""
+    c, p, u = y.c, y.p, y.u
+    new.revenue = R.revenue_after_growth(f.revenue, y.growth[:, None].astype(F32), c["innovation_revenue_premium"],
+                                         new.success, c["revenue_growth_sd"], R.growth_shock(u[:, U_GROWTH]))
+    relief = D.financing_relief(p, y.lv)
     young_kind, tech_kind = np.array([0.0, 0.0, 10.0, 10.0]), np.array([False, True, False, True])
     exit_kind = R.exit_probability(p["exit_rate"][:, None], young_kind, tech_kind, p["young_exit_multiplier"][:, None],
                                    p["tech_exit_protection"][:, None], relief[:, None]).astype(F32)
-    p_exit = pick4(exit_kind, f.age >= 5, tech_based)
-    lead = np.arange(M) < L.n_leading
-    exits = alive & ~lead & (u[:, U_EXIT] < p_exit)
+    p_exit = pick4(exit_kind, f.age >= 5, new.tech_based)
+    lead = np.arange(y.alive.shape[1]) < L.n_leading
+    new.exits = y.alive & ~lead & (u[:, U_EXIT] < p_exit)
 
-    # write the year's new state in place (f holds views of the block's arrays)
+
+def advance(f: Firms, y: Year, hired: Hired, new: Pending) -> None:
+    """Write the year's new state of every firm at once (``f`` holds views of the block's
+    arrays); the slots of exiting firms are emptied."""
     f.rd_lag2[...] = f.rd_lag1
-    f.rd_lag1[...] = rd_spend
+    f.rd_lag1[...] = hired.rd_spend
     f.sales_lag2[...] = f.sales_lag1
     f.sales_lag1[...] = f.revenue
-    f.revenue[...], f.rd_ratio[...], f.propensity[...] = revenue, ratio, propensity
-    f.knowledge[...], f.hightech[...] = knowledge, hightech
-    f.tech_based[...], f.hte_until[...], f.platform[...], f.digital[...] = tech_based, hte_until, platform, digital
-    f.age += alive
-    f.zero(exits)
+    f.revenue[...], f.rd_ratio[...], f.propensity[...] = new.revenue, new.ratio, new.propensity
+    f.knowledge[...], f.hightech[...] = new.knowledge, new.hightech
+    f.tech_based[...], f.hte_until[...] = new.tech_based, new.hte_until
+    f.platform[...], f.digital[...] = new.platform, new.digital
+    f.age += y.alive
+    f.zero(new.exits)
 
-    # 10. entry: incubator chain, recruitment, spontaneous start-ups
-    univ_collabs = np.count_nonzero(with_univ, axis=1)
-    lam = D.entry_means(d, p, lv, np.count_nonzero(alive, axis=1), univ_collabs)
+
+def enter(b: Block, L: Layout, y: Year, streams: ReplicateStreams, u: np.ndarray, univ_collabs):
+    """Entry: the year's Poisson counts (start-ups, recruited firms, university spin-offs, and
+    the university projects and agricultural platforms that ``end_year`` adds), the incubator
+    chain, and the entrants placed into the slots free at the start of the year. Returns the
+    entry flows, the new projects and the new agricultural platforms."""
+    d, p, lv = b.district, b.params, y.lv
+    lam = D.entry_means(d, p, lv, np.count_nonzero(y.alive, axis=1), univ_collabs)
     n_startups, n_recruited, n_spinoffs, n_projects, n_agri_new = streams.poisson(lam).T
-    incubated, inc_sector_w, n_direct = D.incubator_chain(d, L, p, year, lv, streams, n_startups, n_spinoffs)
-    dropped = _enter(full, L, pol, p, buf.u, year, free_at_start, n_recruited, incubated, inc_sector_w, n_direct)
-
-    # 11. universities, agricultural platforms, the zone
-    zone_hte = np.count_nonzero(full.alive & full.in_zone & R.hte_valid(full.hte_until, year), axis=1)
-    D.universities_and_zone(d, p, lv, u_small, n_projects, n_agri_new, zone_hte)
-    books = D.close_year(d, p, lv, first_grants, upgrades, subsidy_rate, eligible_rd, row_total(rd_spend))
-    extras = {
-        **books, "hte_new": np.count_nonzero(granted, axis=1), "hte_first": first_grants, "hte_in_zone": zone_hte,
-        "entrants": n_recruited + incubated.sum(axis=1) + n_direct - dropped,
-        "recruited": n_recruited, "incubated": incubated.sum(axis=1), "exits": np.count_nonzero(exits, axis=1),
-        "collaborations": np.count_nonzero(with_inst, axis=1) + univ_collabs, "talent_factor": tf,
-        "entrants_dropped": dropped,
-    }
-    return measure(b, L, year, extras, width=used_width(full.alive))
+    incubated, inc_sector_w, n_direct = D.incubator_chain(d, L, p, y.year, lv, streams, n_startups, n_spinoffs)
+    dropped = _place_entrants(b.firms, L, y, u, n_recruited, incubated, inc_sector_w, n_direct)
+    flows = {"entrants": n_recruited + incubated.sum(axis=1) + n_direct - dropped, "recruited": n_recruited,
+             "incubated": incubated.sum(axis=1), "entrants_dropped": dropped}
+    return flows, n_projects, n_agri_new
 
 
-def _enter(f, L: Layout, pol: Policy, p, u, year, free, n_recruited, incubated, inc_weights, n_direct):
-    """Place entrants into slots that were free at the start of the year. Their attributes come
-    from those slots' unused draws of the year. Returns entrants that found no slot."""
+def _place_entrants(f: Firms, L: Layout, y: Year, u, n_recruited, incubated, inc_weights, n_direct):
+    """Place entrants into slots that were free at the start of the year, in the order of
+    ``entry.origin_by_rank``; their start state comes from those slots' unused draws of the
+    year (``u``). Returns the entrants that found no slot."""
+    free = y.free
     n_incubated = incubated.sum(axis=1)
     total = (n_recruited + n_incubated + n_direct).astype(np.int64)
     # the first free slots of each row lie within the used width plus room for the entrants
@@ -246,60 +379,43 @@ def _enter(f, L: Layout, pol: Policy, p, u, year, free, n_recruited, incubated, 
     r = np.arange(fb.size) - row_start[fb] + 1       # 1-based rank of the slot within its row
     take = r <= total[fb]
     bi, si, r = fb[take], fs[take], r[take]
-    dropped = np.maximum(0, total - np.bincount(fb, minlength=len(total)))
+    _, dropped = entry.places(np.bincount(fb, minlength=len(total)), total)
     if bi.size == 0:
         return dropped
-    recruited = r <= n_recruited[bi]
-    incubated_ = ~recruited & (r <= (n_recruited + n_incubated)[bi])
+    origin = entry.origin_by_rank(r, n_recruited[bi], n_incubated[bi])
     draws = u[bi, :, si].astype(np.float64)         # the slots' unused draws of the year, (entrants, 9)
-    uu = lambda k: draws[:, k]  # noqa: E731
-
-    # sector: recruitment mix, incubators' sectors, or the population mix
-    rec = pol.levers["tech_recruitment"]
-    cdf_rec = D.recruit_sector_cdf(pol, L)
-    cdf_inc = np.cumsum(inc_weights, axis=1) / np.maximum(inc_weights.sum(axis=1, keepdims=True), 1e-12)
-    us = uu(U_INNOVATE)
-    sector = np.where(recruited, np.searchsorted(cdf_rec, us, side="right"),
-                      np.where(incubated_, (us[:, None] >= cdf_inc[bi]).sum(axis=1),
-                               np.searchsorted(L.sector_cdf, us, side="right")))
-    sector = np.minimum(sector, N_SECTORS - 1)
-    industrial = uu(U_COLLAB) < L.industrial_share[sector]
-    digital = uu(U_PARTNER) < L.digital_share[sector]
-
-    enforce = rec is not None and rec.enforce_conditions
-    state = R.entrant_state(
-        recruited, incubated_, year,
-        {"revenue": uu(U_GROWTH), "rd": uu(U_CERT), "has_rd": uu(U_TECH_BASED), "st": uu(U_PLATFORM),
-         "knowledge": uu(U_EXIT), "hightech": uu(U_AGRI)},
-        industrial, rec.median_revenue_m_cny if rec is not None else 50.0, p["entrant_revenue"][bi],
-        p["entrant_rd_share"][bi], rec.min_rd_intensity_pct / 100 if enforce else 0.0, enforce,
-        p["recruit_hte_share"][bi], p["st_factor_sd"][bi])
+    sector = _entrant_sector(L, y.lv, origin, draws[:, U_INNOVATE], sectors.cdf(inc_weights)[bi])
+    p = {k: y.p[k][bi] for k in ("entrant_revenue", "entrant_rd_share", "recruit_hte_share", "st_factor_sd")}
+    values = {"alive": True, **entry.entrant(origin, sector, y.year, lambda k: draws[:, k], L, y.lv, p)}
     flat = bi * f.alive.shape[1] + si               # scatter through flat indices (faster than pairs)
-    values = {"alive": True, "sector": sector, "industrial": industrial, "digital": digital, "age": 0,
-              "origin": np.where(recruited, ORIGIN_RECRUITED, np.where(incubated_, ORIGIN_INCUBATED, ORIGIN_SPONTANEOUS)),
-              **state}
     for name, v in values.items():
         np.put(getattr(f, name), flat, v)
     return dropped
 
 
-def firm_counts(f, year: int, rules) -> dict:
-    """What the indicators need of the firms (``district.FIRM_COUNTS``), per replicate."""
-    alive = f.alive
-    hte = alive & R.hte_valid(f.hte_until, year)
-    above = alive & R.above_scale(f.industrial, f.revenue, rules)
-    muni = f.platform >= R.MUNICIPAL
-    return {
-        "firms": np.count_nonzero(alive, axis=1), "hte": np.count_nonzero(hte, axis=1),
-        "above_scale": np.count_nonzero(above, axis=1), "tech_based": np.count_nonzero(f.tech_based, axis=1),
-        "municipal": np.count_nonzero(muni, axis=1), "national_platforms": np.count_nonzero(f.platform == R.NATIONAL, axis=1),
-        "above_scale_municipal": np.count_nonzero(above & muni, axis=1),
-        "hte_municipal": np.count_nonzero(hte & muni, axis=1),
-        "agri_municipal": np.count_nonzero(alive & (f.sector == AGRI) & muni, axis=1),
-        "hte_in_zone": np.count_nonzero(hte & f.in_zone, axis=1),
-        "firm_rd": row_total(f.rd_lag1),   # this year's R&D spending
-        "digital_revenue": row_total(f.revenue * f.digital),
-    }
+def _entrant_sector(L: Layout, lv: LeverYear, origin, us, cdf_inc):
+    """Entrants' sectors from one uniform each: the recruitment mix for recruited firms, the
+    mixture of the graduating incubators' sectors (``cdf_inc``, a row per entrant) for
+    incubated ones, the population's mix for direct start-ups."""
+    incubated = np.minimum((us[:, None] >= cdf_inc).sum(axis=1), N_SECTORS - 1)
+    return np.where(origin == ORIGIN_RECRUITED, sectors.draw(D.recruit_sector_cdf(lv, L), us),
+                    np.where(origin == ORIGIN_INCUBATED, incubated, sectors.draw(L.sector_cdf, us)))
+
+
+def end_year(b: Block, L: Layout, y: Year, u_small, new: Pending, firm_rd, n_projects, n_agri_new,
+             flows: dict) -> dict:
+    """Universities, agricultural platforms and the zone (given its HTEs at the end of the
+    year), the year's books, and the year's indicators, each (block,)."""
+    d, p, lv, full = b.district, b.params, y.lv, b.firms
+    counts = firm_counts(full.prefix(used_width(full.alive)), y.year, L.rules)
+    D.universities_and_zone(d, p, lv, u_small, n_projects, n_agri_new, counts["hte_in_zone"])
+    books = D.close_year(d, p, lv, new.first_grants, new.upgrades, y.subsidy_rate, y.eligible_rd, firm_rd)
+    return D.indicators(counts, d, p, {**books, **flows})
+
+
+def firm_counts(f: Firms, year: int, rules) -> dict:
+    """What the indicators need of the firms (``district.firm_counts``), per replicate."""
+    return D.firm_counts(f, year, rules, count=lambda mask: np.count_nonzero(mask, axis=1), total=row_total)
 
 
 def measure(b: Block, L: Layout, year: int, extras: dict | None = None, width: int | None = None) -> dict:

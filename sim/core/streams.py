@@ -1,9 +1,10 @@
 """Per-replicate random streams, drawn in bulk, with a fixed consumption per draw.
 
 Replicate ``r`` of a run with seed ``s`` owns one generator per purpose ``k`` (parameters, initial
-state, yearly events): ``PCG64(SeedSequence(s, spawn_key=(r, k)))``. A block of replicates is
-just a stack of such streams, so the numbers a replicate sees do not depend on which block, chunk
-size or worker process it runs in.
+state, yearly events; the Mesa model's one generator for all of them):
+``PCG64(SeedSequence(s, spawn_key=(r, k)))``. A block of replicates is just a stack of such
+streams, so the numbers a replicate sees do not depend on which block, chunk size or worker
+process it runs in.
 
 Every draw consumes a fixed count of numbers from the stream, whatever the distribution's
 parameters: counts (Poisson, binomial) are inverse-CDF transforms of one uniform each. Two
@@ -20,7 +21,9 @@ from __future__ import annotations
 
 import numpy as np
 
-PARAMETERS, INITIAL, YEARS = 0, 1, 2   # stream purposes
+# stream purposes: the core's parameters, initial state and yearly events, and the Mesa model's
+# one generator for all three (``sim.abm.model``)
+PARAMETERS, INITIAL, YEARS, MESA = 0, 1, 2, 3
 
 
 def replicate_generator(seed: int, replicate: int, purpose: int) -> np.random.Generator:
@@ -34,6 +37,15 @@ class ReplicateStreams:
     def __init__(self, seed: int, replicates, purpose: int = YEARS):
         self.replicates = np.asarray(replicates, dtype=np.int64)
         self.gens = [replicate_generator(seed, int(r), purpose) for r in self.replicates]
+
+    @classmethod
+    def of_generator(cls, gen: np.random.Generator, replicate: int) -> "ReplicateStreams":
+        """One replicate's ``gen`` seen as a block of one, so code written for blocks (the
+        district's binomial graduations and Poisson counts) draws from that generator."""
+        streams = cls.__new__(cls)
+        streams.replicates = np.array([replicate], dtype=np.int64)
+        streams.gens = [gen]
+        return streams
 
     def __len__(self) -> int:
         return len(self.gens)

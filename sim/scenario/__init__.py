@@ -4,8 +4,9 @@
     s = load_scenario("scenarios/baseline.toml")
     s2 = apply_overrides(s, {"levers.fiscal_support.rd_subsidy_rate": 0.2})
 
-The names are imported on first use (PEP 562), so ``import sim.scenario.errors`` (used by the
-CLI to catch errors) does not pay for pydantic and the schema. Nothing here imports
+The names are imported on first use (PEP 562), so ``import sim.scenario`` does not pay for
+pydantic and the schema until a name is used. The errors live in ``sim.errors`` (one hierarchy for
+the package); ``ScenarioError`` and ``UserError`` are re-exported here. Nothing here imports
 matplotlib or mesa.
 """
 
@@ -16,8 +17,8 @@ from typing import TYPE_CHECKING
 
 _EXPORTS = {
     "Scenario": ".schema",
-    "ScenarioError": ".errors",
-    "UserError": ".errors",
+    "ScenarioError": "..errors",
+    "UserError": "..errors",
     "load_scenario": ".loader",
     "load_scenario_dict": ".loader",
     "apply_overrides": ".loader",
@@ -28,10 +29,10 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS)
 
 if TYPE_CHECKING:  # for type checkers and IDEs; at run time the names load lazily
-    from .errors import ScenarioError, UserError
-    from .loader import (apply_overrides, apply_overrides_fitting_budget, load_scenario, load_scenario_dict,
-                         scenario_to_dict)
-    from .schema import Scenario
+    from ..errors import ScenarioError, UserError  # noqa: F401
+    from .loader import (apply_overrides, apply_overrides_fitting_budget, load_scenario,  # noqa: F401
+                         load_scenario_dict, scenario_to_dict)
+    from .schema import Scenario  # noqa: F401
 
 
 __getattr__, __dir__ = lazy_exports(__name__, globals(), _EXPORTS)

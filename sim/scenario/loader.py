@@ -1,15 +1,17 @@
 """Load scenario files: read TOML, resolve ``extends``, validate into a :class:`Scenario`.
 
 A variant names its parent with ``extends = "baseline.toml"`` (relative to the variant's own
-folder) and writes only what it changes. Parents may extend further parents, to any depth. The
-merge is a deep merge of tables: the child overrides its parent key by key, recursing into
-tables, while arrays and plain values are replaced whole. A distribution table (one with a
-``dist`` key) is a single value, so it also replaces the parent's value whole: switching a
-parameter from ``triangular`` to ``normal`` must not inherit the parent's ``mode``. A table
-without ``dist`` merges, so ``rd_intensity = {mode = 1.6}`` adjusts only the parent's mode.
+folder) and writes only what it changes. Parents may extend further parents, up to
+``MAX_EXTENDS_DEPTH`` links (``sim/limits.py``). The merge is a deep merge of tables: the child
+overrides its parent key by key, recursing into tables, while arrays and plain values are
+replaced whole. A distribution table (one with a ``dist`` key) is a single value, so it also
+replaces the parent's value whole: switching a parameter from ``triangular`` to ``normal`` must
+not inherit the parent's ``mode``. A table without ``dist`` merges, so ``rd_intensity = {mode =
+1.6}`` adjusts only the parent's mode.
 
-Every failure is a :class:`ScenarioError` naming the file and the dotted field; see
-:mod:`sim.scenario.errors` for how pydantic's messages are translated.
+Every failure is a :class:`ScenarioError` naming the file and the dotted field; files are read
+through the input gate of :mod:`sim.scenario.inputs` (size, kind, encoding, nesting) and
+pydantic's messages are translated by :mod:`sim.scenario.translate`.
 """
 
 from __future__ import annotations
@@ -18,81 +20,39 @@ import copy
 import dataclasses
 import math
 import os
-import re
-import tomllib
 from pathlib import Path
 from typing import Any, Mapping
 
-from .errors import (NO_VALUE, Issue, ScenarioError, field_parts, issues_from_validation_error,
-                     path_text, toml_type, type_at, unknown_key_message, value_at)
+from ..errors import NO_VALUE, Issue, ScenarioError, toml_type, unknown_key_message
+from ..limits import MAX_EXTENDS_DEPTH, MAX_TOML_DEPTH
+from .inputs import TOML_SUFFIX, parse_toml, quotable, read_text, reference_problem
+from .introspect import field_parts, nesting_too_deep, path_text, type_at, value_at
 from .schema import Scenario
+from .translate import issues_from_validation_error
 
 Layers = list[tuple[str, dict]]  # (file name as shown to the user, its raw TOML), child first
+
+WHAT = "scenario file"
 
 
 # ---- reading one file -------------------------------------------------------------------------
 
-def _read_text(path: Path, name: str, source: str | None) -> str:
-    """The file's text, or a ScenarioError saying why it cannot be read."""
+def read_toml(path: str | os.PathLike, name: str | None = None, source: str | None = None) -> dict:
+    """Read one scenario TOML file into a dict (no ``extends`` resolution). ``name`` is shown in
+    errors. The file passes the input gate; an empty file, or one of only comments, is an error."""
+    path = Path(path)
+    name = str(path) if name is None else name
+
     def fail(message: str) -> ScenarioError:
         return ScenarioError(message, file=name, source=source)
 
-    if path.is_dir():
-        raise fail("this is a folder, not a scenario file; give the path of a .toml file")
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise fail(f"the file does not exist (looked for {path.absolute()})") from None
-    except IsADirectoryError:
-        raise fail("this is a folder, not a scenario file; give the path of a .toml file") from None
-    except PermissionError:
-        raise fail("the file cannot be read: permission denied") from None
-    except (OSError, ValueError) as exc:
-        reason = getattr(exc, "strerror", None) or str(exc)
-        raise fail(f"the file cannot be read: {reason}") from None
-    try:
-        text = raw.decode("utf-8-sig")  # tolerate the byte-order mark some Windows editors add
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise fail(f"the file is not UTF-8 text (byte 0x{raw[exc.start]:02x} on line {line}); "
-                   "save it with UTF-8 encoding") from None
+    text = read_text(path, WHAT, fail)
     if not text.strip():
         raise fail("the file is empty; a scenario needs at least [meta], or extends = \"parent.toml\"")
-    return text
-
-
-def _parse_toml(text: str, name: str, source: str | None) -> dict:
-    """Parse TOML; a syntax error names the line and column and quotes the line."""
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        msg = str(exc)
-        m = re.search(r"\(at line (\d+), column (\d+)\)", msg)
-        reason = re.sub(r"\s*\(at .*\)$", "", msg)
-        if m:
-            line_no, col = int(m.group(1)), int(m.group(2))
-            lines = text.splitlines()
-            quoted = lines[line_no - 1].strip() if 0 < line_no <= len(lines) else ""
-            where = f"line {line_no}, column {col}"
-            message = f"TOML syntax error at {where}: {reason}."
-            if quoted:
-                message += f" The line reads: {quoted}"
-        elif "end of document" in msg:
-            message = (f"TOML syntax error at the end of the file (line {len(text.splitlines())}): "
-                       f"{reason}; is a bracket or a quote left open?")
-        else:
-            message = f"TOML syntax error: {msg}."
-        raise ScenarioError(message, file=name, source=source) from None
+    data = parse_toml(text, fail, quotable(path))
     if not data:
-        raise ScenarioError("the file has no settings (only comments?)", file=name, source=source)
+        raise fail("the file has no settings (only comments?)")
     return data
-
-
-def read_toml(path: str | os.PathLike, name: str | None = None, source: str | None = None) -> dict:
-    """Read one TOML file into a dict (no ``extends`` resolution). ``name`` is shown in errors."""
-    path = Path(path)
-    name = str(path) if name is None else name
-    return _parse_toml(_read_text(path, name, source), name, source)
 
 
 # ---- extends ----------------------------------------------------------------------------------
@@ -109,8 +69,12 @@ def deep_merge(parent: Mapping, child: Mapping) -> dict:
     return out
 
 
+EXTENDS_ALLOWED = "the parent scenario's file name, relative to the folder of this file"
+
+
 def _parent_of(data: dict, name: str, source: str | None) -> str | None:
-    """The ``extends`` value of a file, checked to be a file name."""
+    """The ``extends`` value of a file, checked to name a scenario file (.toml): never another
+    kind of file, whose lines an error message would otherwise quote."""
     parent = data.get("extends")
     if parent is None:
         return None
@@ -118,31 +82,45 @@ def _parent_of(data: dict, name: str, source: str | None) -> str | None:
         raise ScenarioError(
             f"extends must be the parent scenario's file name in quotes, e.g. extends = \"baseline.toml\"; "
             f"got {toml_type(parent)}", file=name, field="extends", value=parent, source=source)
+    problem = reference_problem(parent, TOML_SUFFIX, "a parent scenario", "baseline.toml")
+    if problem is not None:
+        raise ScenarioError(f"extends {problem}", file=name, field="extends", value=parent,
+                            allowed=EXTENDS_ALLOWED, source=source)
     return parent
 
 
-def _load_layers(path: Path, name: str, source: str | None, chain: list[tuple[Path, str]]) -> Layers:
-    """The file and its ancestors through ``extends``, child first; cycles and gaps are errors."""
-    key = path.resolve()
-    for seen, _ in chain:
-        if seen == key:
-            cycle = " -> ".join([n for _, n in chain] + [name])
-            raise ScenarioError(f"'extends' goes round in a circle: {cycle}", file=chain[-1][1],
+def _load_layers(path: Path, name: str, source: str | None, links: int = 0) -> Layers:
+    """The file and its ancestors through ``extends``, child first (``links``: how many were
+    followed to reach this file). Cycles, gaps and chains of more than ``MAX_EXTENDS_DEPTH``
+    links are errors; the chain is walked in a loop, so its length never meets the stack's."""
+    layers: Layers = []
+    seen: set[Path] = set()
+    while True:
+        key = path.resolve()
+        if key in seen:
+            cycle = " -> ".join([n for n, _ in layers] + [name])
+            raise ScenarioError(f"'extends' goes round in a circle: {cycle}", file=layers[-1][0],
                                 field="extends", source=source)
-    data = read_toml(path, name, source)
-    _resolve_posterior_path(data, path)
-    layers: Layers = [(name, data)]
-    parent = _parent_of(data, name, source)
-    if parent is None:
-        return layers
-    parent_path = path.parent / parent
-    parent_name = os.path.normpath(os.path.join(os.path.dirname(name), parent))
-    if not parent_path.exists():
-        raise ScenarioError(
-            f"the parent scenario '{parent_name}' does not exist (looked for {parent_path.absolute()}); "
-            "extends is read relative to the folder of the file that contains it",
-            file=name, field="extends", value=parent, source=source)
-    return layers + _load_layers(parent_path, parent_name, source, chain + [(key, name)])
+        seen.add(key)
+        data = read_toml(path, name, source)
+        _resolve_posterior_path(data, path)
+        layers.append((name, data))
+        parent = _parent_of(data, name, source)
+        if parent is None:
+            return layers
+        if links + len(layers) > MAX_EXTENDS_DEPTH:
+            raise ScenarioError(
+                f"the chain of 'extends' is longer than {MAX_EXTENDS_DEPTH} files (see docs/LIMITS.md); "
+                "let a variant extend the scenario it varies directly", file=name, field="extends",
+                value=parent, allowed=f"at most {MAX_EXTENDS_DEPTH} links of extends", source=source)
+        parent_path = path.parent / parent
+        parent_name = os.path.normpath(os.path.join(os.path.dirname(name), parent))
+        if not parent_path.exists():
+            raise ScenarioError(
+                f"the parent scenario '{parent_name}' does not exist (looked for {parent_path.absolute()}); "
+                "extends is read relative to the folder of the file that contains it",
+                file=name, field="extends", value=parent, source=source)
+        path, name = parent_path, parent_name
 
 
 def _resolve_posterior_path(data: dict, path: Path) -> None:
@@ -220,16 +198,42 @@ def _validate(data: dict, source: str, layers: Layers | None = None) -> Scenario
         raise ScenarioError.from_issues(issues, source=source) from None
 
 
+# ---- what a run reads besides the scenario files ------------------------------------------------
+
+def _check_run_inputs(scenario: Scenario, file_of, source: str) -> None:
+    """Everything a run reads before it simulates, beyond the scenario files themselves: the
+    posterior file, read and checked in full (it is small). A ScenarioError at ``posterior.file``
+    of the file that set it, saying how to fix the path (not to recalibrate)."""
+    path = scenario.posterior_file
+    if path is None:
+        return
+    from .posterior import PosteriorError, read_posterior
+
+    try:
+        read_posterior(path)
+    except PosteriorError as exc:
+        named = "" if exc.file in exc.message else f" '{exc.file}'"
+        issue = Issue(f"cannot use the posterior file{named}{exc.place}: {exc.message}", field="posterior.file",
+                      allowed=exc.allowed, file=file_of(("posterior", "file")))
+        raise ScenarioError.from_issues([issue], source=source) from None
+
+
 # ---- public API -------------------------------------------------------------------------------
 
-def load_scenario(path: str | os.PathLike) -> Scenario:
+def load_scenario(path: str | os.PathLike, *, check_inputs: bool = False) -> Scenario:
     """Read a scenario TOML file, resolve its ``extends`` chain and validate it.
 
-    Raises :class:`ScenarioError` for anything wrong with the file or its contents.
+    With ``check_inputs``, also read every other file a run reads before it simulates (the
+    posterior file, in full), so that a scenario that loads is a scenario that runs: what
+    ``innovsim validate`` checks. Raises :class:`ScenarioError` for anything wrong with the
+    files or their contents.
     """
     name = os.fspath(path)
-    layers = _load_layers(Path(path), name, name, [])
-    return _validate(_merge_layers(layers), name, layers)
+    layers = _load_layers(Path(path), name, name)
+    scenario = _validate(_merge_layers(layers), name, layers)
+    if check_inputs:
+        _check_run_inputs(scenario, _file_of(layers, name), name)
+    return scenario
 
 
 def load_scenario_dict(data: Mapping, source: str = "<dict>", *, base_dir: str | os.PathLike | None = None,
@@ -242,6 +246,10 @@ def load_scenario_dict(data: Mapping, source: str = "<dict>", *, base_dir: str |
     """
     if not isinstance(data, Mapping):
         raise ScenarioError(f"a scenario must be a table (dict), got {toml_type(data)}", file=source)
+    deep = nesting_too_deep(dict(data), MAX_TOML_DEPTH)
+    if deep is not None:
+        raise ScenarioError(f"tables or arrays are nested more than {MAX_TOML_DEPTH} deep",
+                            file=source, field=path_text(deep[:6]))
     data = copy.deepcopy(dict(data))
     folder = Path(base_dir) if base_dir is not None else (
         Path(source).parent if not source.startswith("<") else Path.cwd())
@@ -253,7 +261,7 @@ def load_scenario_dict(data: Mapping, source: str = "<dict>", *, base_dir: str |
         if not parent_path.exists():
             raise ScenarioError(f"the parent scenario '{parent}' does not exist (looked for {parent_path.absolute()})",
                                 file=source, field="extends", value=parent, source=source)
-        layers += _load_layers(parent_path, os.fspath(parent_path), source, [])
+        layers += _load_layers(parent_path, os.fspath(parent_path), source, links=1)
     return _validate(_merge_layers(layers), source, layers)
 
 
@@ -338,20 +346,3 @@ def apply_overrides_fitting_budget(scenario: Scenario, overrides: Mapping[str, A
     unlimited = apply_overrides(scenario, {**overrides, "budget.annual_total_cny": 1e18}, source)
     cap = max(scenario.budget.annual_total_cny, peak_lever_spending(unlimited))
     return apply_overrides(scenario, {**overrides, "budget.annual_total_cny": cap}, source)
-
-
-def read_tool_toml(path: Path, error) -> dict:
-    """The content of a tool's TOML file (a sweep or calibration file); ``error(message)`` builds
-    the exception for a missing, unreadable or invalid file (naming the file is its job)."""
-    import tomllib
-
-    try:
-        return tomllib.loads(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise error("the file does not exist") from None
-    except OSError as exc:
-        raise error(f"cannot read the file ({exc.strerror or exc})") from None
-    except UnicodeDecodeError:
-        raise error("the file is not UTF-8 text (save it as UTF-8)") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise error(f"not valid TOML: {exc}") from None

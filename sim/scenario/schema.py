@@ -10,13 +10,16 @@ these models.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator, model_validator
+from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, create_model, field_validator,
+                      model_validator)
 
 from .. import parameters
 from ..indicators import INDICATORS
+from ..limits import MAX_GOAL_ID_LENGTH, MAX_RUNS
 from .distributions import Value, as_dist
+from .inputs import CSV_SUFFIX, check_reference
 
 SECTORS = ["auto", "it", "medicine", "materials", "building_materials", "consumer_goods", "agri_food", "other"]
 Sector = Literal["auto", "it", "medicine", "materials", "building_materials", "consumer_goods", "agri_food", "other"]
@@ -47,7 +50,7 @@ class Horizon(Strict):
 
 
 class Run(Strict):
-    replicates: int = Field(1000, ge=1, le=10_000_000)
+    replicates: int = Field(1000, ge=1, le=MAX_RUNS)
     seed: int = Field(20221, ge=0)
     chunk_size: int = Field(32, ge=1, le=4096, description="replicates simulated together in one block")
 
@@ -91,7 +94,9 @@ class Population(Strict):
     revenue_median_m_cny: float = Field(gt=0, description="median revenue of a below-scale firm, million CNY")
     revenue_sigma: float = Field(gt=0, le=5, description="log-sd of firm revenue")
     above_scale_median_m_cny: float = Field(gt=0, description="median revenue of an above-scale firm, million CNY")
-    capacity_headroom: float = Field(0.3, ge=0, le=5, description="spare agent slots for net entry, share of the largest start population")
+    capacity_headroom: float = Field(0.3, ge=0, le=5,
+                                     description="spare agent slots for net entry, "
+                                                 "share of the largest start population")
 
     @field_validator("sector_shares")
     @classmethod
@@ -194,7 +199,8 @@ class FiscalSupport(Lever):
     hte_reward_cny: float = Field(ge=0, description="reward per newly certified HTE, CNY")
     platform_grant_municipal_cny: float = Field(ge=0)
     platform_grant_national_cny: float = Field(ge=0)
-    financing_share: float = Field(0.0, ge=0, le=1, description="share of the budget for loans, guarantees and risk compensation")
+    financing_share: float = Field(0.0, ge=0, le=1,
+                                   description="share of the budget for loans, guarantees and risk compensation")
 
 
 class TalentPlan(Lever):
@@ -228,7 +234,8 @@ class InstituteSupport(Lever):
 class UniversityIndustry(Lever):
     """产学研 cooperation: funded university S&T projects and maker-space support."""
 
-    project_share: float = Field(0.6, ge=0, le=1, description="share of the budget funding university S&T projects (rest: maker spaces)")
+    project_share: float = Field(0.6, ge=0, le=1,
+                                 description="share of the budget funding university S&T projects (rest: maker spaces)")
 
 
 class AgriST(Lever):
@@ -264,6 +271,12 @@ class Levers(Strict):
 # ---- goals --------------------------------------------------------------------------------
 
 Comparison = Literal[">", ">=", "<", "<="]
+
+#: A goal id (a key of [goals]): it becomes part of file names (fan_<goal>.png) and table values.
+GoalId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9_]+$", max_length=MAX_GOAL_ID_LENGTH),
+                   Field(description=f"goal ids of lower-case letters a-z, digits and '_', at most "
+                                     f"{MAX_GOAL_ID_LENGTH} characters (a goal id becomes part of file names "
+                                     "such as fan_<goal>.png)")]
 
 
 class SeriesRef(Strict):
@@ -337,9 +350,11 @@ class Goal(Strict):
 
 class PosteriorRef(Strict):
     """Calibrated parameters: each replicate takes one sample of a posterior file (see
-    ``sim/calibration/posterior.py``) for the parameters it holds."""
+    ``sim/scenario/posterior.py``) for the parameters it holds."""
 
-    file: str = Field("", description="posterior CSV (weight + parameter columns), relative to this file")
+    file: Annotated[str, AfterValidator(check_reference(CSV_SUFFIX,
+                                                        "a posterior written by innovsim calibrate"))] = Field(
+        "", description="posterior CSV (weight + parameter columns), relative to this file")
     enabled: bool = Field(True, description="false: draw from the priors instead (a variant of a calibrated "
                                             "scenario that shows what the calibration changed)")
 
@@ -364,7 +379,7 @@ class Scenario(Strict):
     population: Population
     agents: Agents
     levers: Levers = Levers()
-    goals: dict[str, Goal] = Field(min_length=1)
+    goals: dict[GoalId, Goal] = Field(min_length=1)
     posterior: PosteriorRef | None = Field(None, description="draw calibrated parameters from a posterior file")
 
     @property

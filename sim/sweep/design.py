@@ -8,6 +8,8 @@
   ``scipy.stats.sobol_indices`` expects them (``func`` given as f_A, f_B, f_AB).
 
 Point ``i`` of a design is always the same values: the design depends only on the sweep file.
+The design's size is checked (``sim/limits.py``) before any array is made, also for a
+:class:`Sweep` built in Python rather than loaded from a file.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .spec import Sweep
+from .spec import Sweep, check_design
 
 
 @dataclass(frozen=True)
@@ -38,8 +40,10 @@ class Design:
 
 
 def build_design(sweep: Sweep) -> Design:
+    """The points of ``sweep``'s design (a SweepError if the design is too large or malformed)."""
     from scipy.stats import qmc
 
+    check_design(str(sweep.path), sweep.spec)
     spec, names = sweep.spec, sweep.names
     d, k = spec.design, len(spec.factors)
     low = np.array([f.low for f in spec.factors])

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 import traceback
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
@@ -32,6 +32,38 @@ class PointResult:
     goals: list[tuple] = field(default_factory=list)        # (goal, year, attained, probability)
     indicators: list[tuple] = field(default_factory=list)   # (indicator, year, mean, p10, p50, p90)
 
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, doc: dict) -> "PointResult":
+        """The inverse of ``to_dict`` (floats survive JSON exactly: shortest repr round-trips)."""
+        doc = dict(doc)
+        doc["goals"] = [tuple(g) for g in doc["goals"]]
+        doc["indicators"] = [tuple(x) for x in doc["indicators"]]
+        return cls(**doc)
+
+
+@dataclass(frozen=True)
+class SweepContext:
+    """What every point of a sweep shares, sent once per worker."""
+
+    base: object                  # the base Scenario
+    replicates: int
+    seed: int
+    raise_budget_cap: bool = True
+
+    @classmethod
+    def of(cls, sweep) -> "SweepContext":
+        s = sweep.spec.sweep
+        return cls(sweep.base, s.replicates, s.seed, s.raise_budget_cap)
+
+
+def point_task(context: SweepContext, task: tuple[int, dict]) -> PointResult:
+    """The worker's side of one point ``(point, overrides)``: what an executor runs."""
+    point, overrides = task
+    return run_point(point, context.base, overrides, context.replicates, context.seed, context.raise_budget_cap)
+
 
 def run_point(point: int, base, overrides: dict, replicates: int, seed: int, raise_budget_cap: bool = True,
               chunk_size: int | None = None) -> PointResult:
@@ -39,13 +71,14 @@ def run_point(point: int, base, overrides: dict, replicates: int, seed: int, rai
     sweep records it and goes on."""
     start = time.perf_counter()
     try:
-        from ..core.engine import run
+        from ..execution.executors import InProcess
+        from ..execution.replicates import run_replicates
         from ..goals import evaluate
         from ..scenario.loader import apply_overrides, apply_overrides_fitting_budget
 
         fit = apply_overrides_fitting_budget if raise_budget_cap else apply_overrides
         scenario = fit(base, overrides)
-        results = run(scenario, runs=replicates, seed=seed, workers=1, chunk_size=chunk_size)
+        results = run_replicates(scenario, runs=replicates, seed=seed, chunk_size=chunk_size, executor=InProcess())
         base_year = scenario.horizon.base_year
         odds = evaluate(scenario.goals, results, base_year)
         goals = [(gid, int(g.year), int(g.odds.successes), float(g.odds.probability)) for gid, g in odds.goals.items()]
@@ -60,7 +93,7 @@ def run_point(point: int, base, overrides: dict, replicates: int, seed: int, rai
         return PointResult(point, True, seconds=time.perf_counter() - start, agent_years=agent_years,
                            runs=replicates, goals=goals, indicators=indicators)
     except Exception as exc:  # recorded with the point; the sweep goes on
-        from ..scenario.errors import ScenarioError
+        from ..errors import ScenarioError
 
         text = str(exc) if isinstance(exc, ScenarioError) else "".join(
             traceback.format_exception_only(type(exc), exc)).strip()

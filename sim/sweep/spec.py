@@ -21,7 +21,9 @@ indices) and the replicates and seed of every point::
     high = 240_000_000
 
 Mistakes give a ``SweepError`` (a ``UserError``: one paragraph, exit code 2) naming the file, the
-field (``factors[1].high``), the value and what is allowed.
+field (``factors[1].high``), the value and what is allowed; the schema's own complaints are all
+listed, translated like a scenario's (``sim.scenario.translate``). The size of a design is
+bounded (``sim/limits.py``) and checked before the design is built.
 """
 
 from __future__ import annotations
@@ -32,23 +34,23 @@ import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from ..calibration.posterior import calibrated_names
-from ..scenario.errors import UserError, format_value, located_message, suggest
+from ..errors import ToolFileError, format_value, suggest
+from ..limits import MAX_FACTORS, MAX_GRID_LEVELS, MAX_RUNS, MAX_SWEEP_POINTS
+from ..scenario.inputs import TOML_SUFFIX, check_reference
+from ..scenario.posterior import calibrated_names
 
 MIN_SOBOL_N = 4
 
 
-class SweepError(UserError):
-    """A sweep file that cannot be used: the file, the field, the value, what is allowed."""
+class SweepError(ToolFileError):
+    """A sweep file that cannot be used: the file, the field, the value, what is allowed
+    (``SweepError(file, message, field, value, allowed)``, or every problem: ``from_issues``)."""
 
-    def __init__(self, file: str, message: str, field: str | None = None, value=None, allowed: str | None = None):
-        self.file, self.field, self.value, self.allowed = file, field, value, allowed
-        where = f"In sweep file '{file}'" + (f", field '{field}'" if field else "")
-        super().__init__(located_message(where, message, value, allowed))
+    kind = "sweep"
 
 
 class _Strict(BaseModel):
@@ -58,8 +60,9 @@ class _Strict(BaseModel):
 class SweepMeta(_Strict):
     name: str = Field(min_length=1)
     description: str = ""
-    base: str = Field(min_length=1, description="the base scenario file, relative to the sweep file")
-    replicates: int = Field(ge=1, le=1_000_000, description="replicates of every point")
+    base: Annotated[str, AfterValidator(check_reference(TOML_SUFFIX, "the base scenario", "../baseline.toml"))] = Field(
+        min_length=1, description="the base scenario file, relative to the sweep file")
+    replicates: int = Field(ge=1, le=MAX_RUNS, description="replicates of every point")
     seed: int = Field(ge=0, description="every point runs replicates 0..replicates-1 of this seed "
                                         "(common random numbers across points)")
     raise_budget_cap: bool = Field(True, description="raise budget.annual_total_cny where a point's levers "
@@ -70,24 +73,24 @@ class Factor(_Strict):
     path: str = Field(min_length=1, description="dotted path of a numeric scenario field")
     low: float
     high: float
-    levels: int | None = Field(None, ge=2, le=1000, description="grid designs: values from low to high")
+    levels: int | None = Field(None, ge=2, le=MAX_GRID_LEVELS, description="grid designs: values from low to high")
     name: str | None = Field(None, description="short name in reports (default: the lever or parameter name)")
 
 
 class Design(_Strict):
     kind: Literal["grid", "lhs", "sobol"]
-    points: int | None = Field(None, ge=1, le=10_000_000,
+    points: int | None = Field(None, ge=1, le=MAX_SWEEP_POINTS,
                                description="grid: the most points allowed; lhs: the points; "
                                            "sobol: N x (factors + 2) with N a power of 2")
     seed: int = Field(0, ge=0, description="seed of the design's sample (lhs, sobol)")
     scramble: bool = Field(True, description="sobol: scrambled Sobol' sequence")
-    levels: int = Field(3, ge=2, le=1000, description="grid: levels of factors that give none")
+    levels: int = Field(3, ge=2, le=MAX_GRID_LEVELS, description="grid: levels of factors that give none")
 
 
 class SweepFile(_Strict):
     sweep: SweepMeta
     design: Design
-    factors: list[Factor] = Field(min_length=1)
+    factors: list[Factor] = Field(min_length=1, max_length=MAX_FACTORS)
 
 
 @dataclass(frozen=True)
@@ -142,20 +145,23 @@ def load_sweep(path: str | os.PathLike) -> Sweep:
     """Read, validate and resolve a sweep file (its base scenario included)."""
     from pydantic import ValidationError
 
-    from ..scenario.errors import ScenarioError
-    from ..scenario.loader import apply_overrides, load_scenario, read_tool_toml, scenario_to_dict
+    from ..errors import ScenarioError
+    from ..scenario.inputs import read_toml_file
+    from ..scenario.loader import apply_overrides, load_scenario, scenario_to_dict
+    from ..scenario.translate import issues_from_validation_error
 
     path = Path(path)
     name = str(path)
-    raw = read_tool_toml(path, lambda message: SweepError(name, message))
+    raw = read_toml_file(path, "sweep file", lambda message: SweepError(name, message))
     try:
         spec = SweepFile.model_validate(raw)
     except ValidationError as exc:
-        raise _from_validation(name, exc, raw) from None
+        raise SweepError.from_issues(issues_from_validation_error(exc, raw, name, root=SweepFile)) from None
+    n = check_design(name, spec)          # before the factors are tried on the base scenario
 
     base_path = (path.parent / spec.sweep.base).resolve()
     try:
-        base = load_scenario(base_path)
+        base = load_scenario(base_path, check_inputs=True)
     except ScenarioError as exc:
         raise SweepError(name, f"its base scenario cannot be loaded: {exc}", "sweep.base", spec.sweep.base) from None
 
@@ -186,8 +192,6 @@ def load_sweep(path: str | os.PathLike) -> Sweep:
                 raise SweepError(name, f"the scenario does not accept {f.path} = {format_value(value)}: "
                                        f"{exc.issues[0].describe()}", f"{where}.{end}", value) from None
         baseline[fname] = float(current)
-
-    n = _check_design(name, spec)
     return Sweep(spec=spec, path=path, base=base, baseline=baseline, n_points=n)
 
 
@@ -225,12 +229,17 @@ def _bad_path_text(dotted: str, data: dict, current) -> str:
     return f"'{dotted}' is not a number in the base scenario ({format_value(current)})"
 
 
-def _check_design(name: str, spec: SweepFile) -> int:
+def check_design(name: str, spec: SweepFile) -> int:
     """The number of points; an error if the design needs more points than given or cannot use them."""
     d, k = spec.design, len(spec.factors)
     if d.kind == "grid":
         n = design_points(spec)
         sizes = " x ".join(str(f.levels or d.levels) for f in spec.factors)
+        if n > MAX_SWEEP_POINTS:
+            field, levels = _widest_levels(spec)
+            raise SweepError(name, f"a full grid of {sizes} = {n:,} points is more than the {MAX_SWEEP_POINTS:,} "
+                                   "points a sweep may have (see docs/LIMITS.md)", field, levels,
+                             f"levels whose product is at most {MAX_SWEEP_POINTS:,}, or an lhs or sobol design")
         if d.points is not None and n > d.points:
             raise SweepError(name, f"a full grid of {sizes} = {n} points needs more than the points given",
                              "design.points", d.points, f"at least {n}, or fewer levels")
@@ -251,24 +260,8 @@ def _check_design(name: str, spec: SweepFile) -> int:
     return d.points
 
 
-def _from_validation(name: str, exc, raw: dict) -> SweepError:
-    """The first pydantic problem in planners' words."""
-    err = exc.errors()[0]
-    loc = err["loc"]
-    field = "".join(f"[{p}]" if isinstance(p, int) else (f".{p}" if i else str(p)) for i, p in enumerate(loc))
-    kind, msg = err["type"], err["msg"]
-    if kind == "extra_forbidden":
-        parent = SweepFile
-        for p in loc[:-1]:
-            if isinstance(p, int):
-                continue
-            ann = parent.model_fields[p].annotation
-            parent = getattr(ann, "__args__", (ann,))[0] if getattr(ann, "__args__", None) else ann
-        valid = list(getattr(parent, "model_fields", {}))
-        near = suggest(str(loc[-1]), valid)
-        text = f"unknown key '{loc[-1]}'" + (f"; did you mean '{near}'?" if near else "")
-        return SweepError(name, text, field, allowed="keys " + ", ".join(valid))
-    if kind == "missing":
-        return SweepError(name, "this field is required", field)
-    value = err.get("input")
-    return SweepError(name, msg[0].lower() + msg[1:], field, value if not isinstance(value, dict) else None)
+def _widest_levels(spec: SweepFile) -> tuple[str, int]:
+    """The field that sets the most levels of a grid, and its value."""
+    d = spec.design
+    i, f = max(enumerate(spec.factors), key=lambda item: (item[1].levels or d.levels, -item[0]))
+    return (f"factors[{i}].levels", f.levels) if f.levels else ("design.levels", d.levels)

@@ -1,0 +1,156 @@
+"""Posterior files, a scenario input: reading and checking the calibrated parameters a scenario
+draws from. (The calibration writes them: ``sim/calibration/posterior.py``.)
+
+A posterior file is a CSV table, one row per sample: a ``weight`` column (importance weights,
+any non-negative scale) and one column per calibrated parameter, named as in the parameter
+registry (``sim/parameters.py``; e.g. ``knowledge_productivity``, ``hte_apply_prob``). A
+scenario that names a posterior file::
+
+    [posterior]
+    file = "../calibration/posterior/posterior.csv"
+
+draws, for every replicate, one row of it (with probability proportional to its weight) and
+takes that row's values for the parameters in the file, instead of drawing them from the
+scenario's own distributions; the other parameters are drawn as usual. The row is chosen by one
+extra uniform of the replicate's parameter stream, so a replicate's row depends only on (seed,
+replicate): reproducible for any chunking, and common to scenarios compared with the same seed.
+The odds then carry the parameters' fitted uncertainty, and the correlations between them.
+
+The file passes the input gate (``sim.scenario.inputs``: a regular file of at most
+``MAX_CSV_BYTES``) before it is read, so ``posterior.file = "/dev/zero"`` is an error, not a
+process that fills memory.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import UserError, located_message, suggest
+from ..limits import MAX_CSV_BYTES
+from .inputs import CSV_SUFFIX, read_bounded
+
+WEIGHT = "weight"
+WHAT = "posterior file"
+
+#: what to do about a posterior.file that names no usable file (a scenario copied elsewhere)
+PATH_FIX = ("Fix posterior.file, which is read relative to the folder of the scenario file that sets it, "
+            "or set posterior.enabled = false to draw those parameters from their priors")
+
+
+class PosteriorError(UserError):
+    """A posterior file that cannot be used: the file, the line and column, what is wrong and
+    what is allowed (attributes ``file``, ``line``, ``column``, ``message``, ``allowed``)."""
+
+    def __init__(self, file, message: str, line: int | None = None, column: str | None = None,
+                 allowed: str | None = None):
+        self.file, self.message, self.line, self.column, self.allowed = str(file), message, line, column, allowed
+        super().__init__(located_message(f"In {WHAT} '{file}'{self.place}", message, allowed=allowed))
+
+    @property
+    def place(self) -> str:
+        """', line 3, column 'exit_rate'' (empty for a problem of the whole file)."""
+        return (f", line {self.line}" if self.line else "") + (f", column '{self.column}'" if self.column else "")
+
+    def __reduce__(self):
+        return (PosteriorError, (self.file, self.message, self.line, self.column, self.allowed))
+
+
+@dataclass(frozen=True)
+class Posterior:
+    """Samples (n, d) of the parameters ``names``, with normalized weights (n,)."""
+
+    names: tuple[str, ...]
+    samples: np.ndarray
+    weights: np.ndarray
+    path: str = ""
+
+    def pick(self, u: np.ndarray) -> np.ndarray:
+        """Sample indices for uniforms ``u`` (inverse CDF of the weights)."""
+        cdf = np.cumsum(self.weights)
+        return np.minimum(np.searchsorted(cdf, u * cdf[-1], side="right"), len(cdf) - 1)
+
+    def effective_sample_size(self) -> float:
+        return float(1.0 / np.sum(self.weights ** 2))
+
+
+def _read(path: str | Path) -> bytes:
+    """The file's bytes, through the input gate."""
+    def error(message: str) -> PosteriorError:
+        message = message.rstrip()
+        return PosteriorError(path, f"{message}{'' if message[-1:] in '.?!' else '.'} {PATH_FIX}")
+
+    return read_bounded(path, MAX_CSV_BYTES, WHAT, CSV_SUFFIX, error)
+
+
+_CACHE: dict[tuple[str, str], Posterior] = {}
+_CACHE_SIZE = 8
+
+
+def read_posterior(path: str | Path) -> Posterior:
+    """Read and check a posterior CSV: known parameter columns, values in their allowed ranges,
+    non-negative finite weights with a positive sum. Cached by path and content."""
+    data = _read(path)
+    key = (str(path), hashlib.sha256(data).hexdigest())
+    if key not in _CACHE:
+        if len(_CACHE) >= _CACHE_SIZE:
+            del _CACHE[next(iter(_CACHE))]
+        _CACHE[key] = _parse(str(path), data)
+    return _CACHE[key]
+
+
+def content_hash(path: str | Path) -> str:
+    """The posterior file's content hash (part of a run's fingerprint; "missing" if there is no
+    usable file, which the run itself then reports)."""
+    try:
+        return hashlib.sha256(_read(path)).hexdigest()[:16]
+    except PosteriorError:
+        return "missing"
+
+
+def _parse(path: str, data: bytes) -> Posterior:
+    import io
+
+    import pandas as pd
+
+    from .. import parameters
+
+    try:
+        df = pd.read_csv(io.BytesIO(data))
+    except Exception as exc:  # unreadable CSV: say which file
+        raise PosteriorError(path, f"not a readable CSV table: {exc}") from None
+    if WEIGHT not in df.columns:
+        raise PosteriorError(path, f"no '{WEIGHT}' column; the columns are {', '.join(map(str, df.columns))}",
+                             allowed=f"a '{WEIGHT}' column and one column per calibrated parameter")
+    if df.empty:
+        raise PosteriorError(path, "the file has no samples")
+    names = [c for c in df.columns if c != WEIGHT]
+    registry = {p.name: p for p in parameters.ALL}
+    for c in names:
+        if c not in registry:
+            near = suggest(c, registry)
+            hint = f"; did you mean '{near}'?" if near else ""
+            raise PosteriorError(path, f"not a model parameter{hint}", column=str(c),
+                                 allowed="registry parameter names (see docs/ODD.md)")
+    for i, row in enumerate(df.itertuples(index=False), start=2):      # line 1 is the header
+        w = getattr(row, WEIGHT)
+        if not (isinstance(w, (int, float)) and math.isfinite(w) and w >= 0):
+            raise PosteriorError(path, f"{w!r} is not a non-negative number", line=i, column=WEIGHT)
+        for c in names:
+            v, p = getattr(row, c), registry[c]
+            if not (isinstance(v, (int, float)) and math.isfinite(v) and p.low <= v <= p.high):
+                raise PosteriorError(path, f"{v!r} is outside the parameter's allowed range", line=i, column=c,
+                                     allowed=f"{p.low:g}..{p.high:g} {p.unit}")
+    w = df[WEIGHT].to_numpy(float)
+    if w.sum() <= 0:
+        raise PosteriorError(path, "the weights sum to 0", column=WEIGHT, allowed="weights with a positive sum")
+    return Posterior(tuple(names), df[names].to_numpy(float), w / w.sum(), path)
+
+
+def calibrated_names(scenario) -> set[str]:
+    """The parameters a scenario draws from its posterior file (none without one, or disabled)."""
+    return set(read_posterior(scenario.posterior_file).names) if scenario.posterior_file is not None else set()
