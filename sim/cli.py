@@ -168,6 +168,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", metavar="DIR", required=True, help="folder for the posterior and the report")
     p.add_argument("--holdout-year", type=_positive_int, metavar="YEAR",
                    help="leave that year's observations out of the fit and report how well they are predicted")
+    p.add_argument("--holdout-from", type=_positive_int, metavar="YEAR",
+                   help="fit only the observations before YEAR; predict those of YEAR and later (out of sample)")
     _add_executor_options(p)
     p.add_argument("--quiet", action="store_true", help="no progress lines")
     _add_restart_option(p)
@@ -391,7 +393,7 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
                   f"{g.acceptance:.3f}, ESS {g.ess:.0f} ({time.perf_counter() - start:.0f} s)", file=sys.stderr)
 
     fit = calibrate(args.targets, args.out, progress=progress, holdout_year=args.holdout_year,
-                    executor=_executor(args), restart=args.restart)
+                    executor=_executor(args), restart=args.restart, holdout_from=args.holdout_from)
     print(Path(args.out, "report.md").read_text(encoding="utf-8"))
     print(f"Posterior in {Path(args.out, 'posterior.csv')} ({len(fit.result.last.weights)} particles); a scenario "
           f"uses it with [posterior] file = \"...\"", file=sys.stderr)

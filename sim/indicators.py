@@ -24,6 +24,9 @@ INDICATORS: dict[str, tuple[str, str]] = {
     "innovation_rank": ("rank", "Hechuan's rank by composite innovation index among the 38 districts/counties"),
     "first_tier_cutoff": ("rank", "the last rank counted in Chongqing's first tier (exogenous)"),
     # context
+    "htz_readiness": ("stage", "the zone's readiness for national status: 0 municipal zone, 1 application and "
+                               "self-assessment, 2 on the expert site-visit list, 3 national"),
+    "htz_round": ("flag", "1 in a year with a national round of high-tech-zone approvals (any zone)"),
     "gdp": ("100m_CNY", "Hechuan GDP"),
     "rd_spending": ("100m_CNY", "Hechuan society-wide R&D spending"),
     "firms": ("firms", "modelled enterprises alive"),

@@ -17,6 +17,10 @@ from dataclasses import dataclass
 
 INF = float("inf")
 
+# the sectors of the firm population (``sim.scenario.schema.SECTORS``, which imports this module;
+# tests/test_hte_renewal.py checks the two lists agree): the per-sector parameters are named by them
+SECTORS = ("auto", "it", "medicine", "materials", "building_materials", "consumer_goods", "agri_food", "other")
+
 
 @dataclass(frozen=True)
 class Param:
@@ -56,6 +60,11 @@ INITIAL = _p("initial", [
     ("hte_eligible_backlog", "firms", 0, 5_000, "uncertified firms meeting every HTE bar (they apply in the coming years)", True),
     ("rd_labour_slack", "share", -0.5, 2, "local R&D labour supply / firms' R&D staff demand - 1"),
     ("incubator_occupancy", "share", 0, 1, "tenants / capacity in incubators and accelerators"),
+    ("university_projects", "projects", 0, 100_000, "S&T projects local universities carried out before the base "
+                                                    "year that count toward the plan's goal (since the plan began)", True),
+    ("htz_readiness", "stage", 0, 3, "the zone's readiness stage for national status in the base year (0 municipal "
+                                     "zone, 1 application and self-assessment, 2 on the expert site-visit list, "
+                                     "3 national)", True),
 ])
 
 UNCERTAINTIES = _p("uncertainties", [
@@ -107,7 +116,13 @@ UNCERTAINTIES = _p("uncertainties", [
     ("tb_register_prob", "per_year", 0, 1, "probability an eligible firm registers as tech-based in a year"),
     ("tb_lapse_prob", "per_year", 0, 1, "probability a registered but no longer eligible firm loses tech-based status"),
     ("hte_apply_prob", "per_year", 0, 1, "probability an eligible firm without certificate applies in a year"),
-    ("hte_renew_prob", "share", 0, 1, "probability a still-eligible firm whose certificate expires is re-certified"),
+    ("hte_ip_per_innovation", "share", 0, 1, "probability an innovation gives the firm new IP it can use in one HTE "
+                                             "application (class II IP counts only once)"),
+    ("hte_renew_score_mean", "points", 0, 100, "mean evaluation score (of 100) of an eligible firm applying for "
+                                               "re-certification"),
+    ("hte_renew_score_sd", "points", 0, 50, "spread (sd) of those scores across firms"),
+    *[(f"hte_field_share_{sector}", "share", 0, 1, f"share of the {sector} sector's HTEs whose main products are "
+       "still in the national list of supported high-tech fields at re-certification") for sector in SECTORS],
     ("hte_approval_rate", "share", 0, 1, "share of HTE applications approved"),
     ("hte_reward_response", "per_m_CNY", 0, 10, "rise of the application odds per million CNY of certification reward"),
     # platforms
@@ -147,9 +162,17 @@ UNCERTAINTIES = _p("uncertainties", [
     ("financing_exit_response", "per_100m_CNY", 0, 5, "relative fall of tech firms' exit rate per 100m CNY/yr of financing support"),
     ("institute_capacity_cost", "m_CNY_per_firm", 0.01, 10, "institute funding per additional firm served per year"),
     ("incubator_slot_cost", "m_CNY_per_slot", 0.01, 10, "funding per additional incubator tenant slot per year"),
-    ("htz_hazard_ready", "per_year", 0, 1, "annual approval probability of a zone that meets the national requirements"),
+    ("campaign_reach_cost", "m_CNY_per_firm", 0.001, 10, "registration drive's cost per unregistered R&D firm it "
+                                                          "reaches in a year"),
+    ("campaign_register_lift", "share", 0, 1, "share of a reached eligible firm's non-registration the drive closes"),
+    ("campaign_pool_cost", "m_CNY_per_firm", 0.001, 10, "cultivation pool's cost per HTE candidate coached in a year"),
+    ("campaign_apply_lift", "share", 0, 1, "share of a coached eligible firm's non-application the pool closes"),
+    ("htz_hazard_ready", "per_year", 0, 1, "annual probability a zone meeting the HTE requirement moves up one readiness "
+                                           "stage (to the application, then to the expert list)"),
     ("htz_hte_requirement", "firms", 1, 1000, "HTEs in the zone at which it is fully ready for national status"),
-    ("htz_push_response", "per_100m_CNY", 0, 10, "rise of the approval hazard per 100m CNY/yr of zone upgrade effort"),
+    ("htz_push_response", "per_100m_CNY", 0, 10, "rise of the readiness hazard per 100m CNY/yr of zone upgrade effort"),
+    ("htz_round_prob", "per_year", 0, 1, "probability of a national round of high-tech-zone approvals in a year"),
+    ("htz_round_approval", "share", 0, 1, "probability a zone on the expert list is approved in a national round"),
     ("htz_recruit_bonus", "share", 0, 5, "extra recruitment yield once the zone is national"),
 ])
 
@@ -164,6 +187,7 @@ RULES = _p("rules", [
     ("hte_min_age", "years", 0, 20, "HTE: years registered before applying", True),
     ("hte_validity", "years", 1, 10, "HTE: years a certificate is valid", True),
     ("hte_knowledge_min", "knowledge_units", 0, 100, "HTE: knowledge stock standing for core IP and the innovation score"),
+    ("hte_score_min", "points", 0, 100, "HTE: evaluation score an application must exceed (strictly: 70 fails)"),
     ("tsme_max_employees", "persons", 1, INF, "tech SME: maximum employees"),
     ("tsme_max_sales", "m_CNY", 0, INF, "tech SME: maximum sales"),
     ("tb_rd_min", "pct", 0, 100, "tech-based registration: minimum R&D / sales"),
@@ -173,6 +197,15 @@ RULES = _p("rules", [
     ("cit_rate_hte", "pct", 0, 100, "corporate income tax rate of certified HTEs"),
     ("superdeduction_extra", "pct", 0, 300, "R&D super-deduction over the horizon: extra share of R&D deducted from taxable income"),
     ("superdeduction_extra_base", "pct", 0, 300, "R&D super-deduction in the base year (firms' R&D propensities are measured under it)"),
+    ("superdeduction_schedule", "flag", 0, 1, "1: the super-deduction follows the rates in force each year by firm type "
+                                             "(the superdeduction_general/manufacturing/tsme rows); 0: the two flat "
+                                             "rates above", True),
+    ("superdeduction_general_2017", "pct", 0, 300, "super-deduction of most firms up to 2017"),
+    ("superdeduction_general_2018", "pct", 0, 300, "super-deduction of most firms 2018-2022"),
+    ("superdeduction_general_2023", "pct", 0, 300, "super-deduction of most firms from 2023"),
+    ("superdeduction_manufacturing_2021", "pct", 0, 300, "super-deduction of manufacturing firms from 2021"),
+    ("superdeduction_tsme_2017", "pct", 0, 300, "super-deduction of tech-based SMEs 2017-2021"),
+    ("superdeduction_tsme_2022", "pct", 0, 300, "super-deduction of tech-based SMEs from 2022"),
     ("above_scale_revenue", "m_CNY", 0, INF, "revenue from which an industrial firm is above-scale (规上)"),
     ("platform_min_rd_district", "m_CNY", 0, INF, "R&D spending needed to run a district-level platform"),
     ("platform_min_rd_municipal", "m_CNY", 0, INF, "R&D spending needed for a municipal-level platform"),

@@ -84,6 +84,12 @@ def _abs(x):
     return abs(x) if type(x) in _PY else np.abs(x)
 
 
+def _erfc(x):
+    # scipy's on both (math.erfc can differ in the last bit); the rules that use it run once a year
+    from scipy import special
+    return float(special.erfc(x)) if type(x) in _PY else special.erfc(x)
+
+
 @dataclass(frozen=True)
 class RuleSet:
     """The certification, tax and statistical rules in model units (shares, m CNY, years)."""
@@ -98,6 +104,7 @@ class RuleSet:
     hte_min_age: int
     hte_validity: int
     hte_knowledge_min: float
+    hte_score_min: float
     tsme_max_employees: float
     tsme_max_sales: float
     tb_rd_min: float
@@ -107,6 +114,13 @@ class RuleSet:
     cit_rate_hte: float
     superdeduction_extra: float
     superdeduction_extra_base: float
+    superdeduction_schedule: int
+    superdeduction_general_2017: float
+    superdeduction_general_2018: float
+    superdeduction_general_2023: float
+    superdeduction_manufacturing_2021: float
+    superdeduction_tsme_2017: float
+    superdeduction_tsme_2022: float
     above_scale_revenue: float
     platform_min_rd_district: float
     platform_min_rd_municipal: float
@@ -114,7 +128,9 @@ class RuleSet:
 
     _PCT = ("hte_rd_min_small", "hte_rd_min_mid", "hte_rd_min_large", "hte_st_staff_min",
             "hte_hightech_revenue_min", "tb_rd_min", "tb_st_staff_min", "cit_rate", "cit_rate_hte",
-            "superdeduction_extra", "superdeduction_extra_base")
+            "superdeduction_extra", "superdeduction_extra_base", "superdeduction_general_2017",
+            "superdeduction_general_2018", "superdeduction_general_2023", "superdeduction_manufacturing_2021",
+            "superdeduction_tsme_2017", "superdeduction_tsme_2022")
 
     @classmethod
     def from_values(cls, values: dict[str, float]) -> "RuleSet":
@@ -124,6 +140,7 @@ class RuleSet:
             v[k] /= 100.0
         v["hte_min_age"] = int(round(v["hte_min_age"]))
         v["hte_validity"] = int(round(v["hte_validity"]))
+        v["superdeduction_schedule"] = int(round(v["superdeduction_schedule"]))
         return cls(**v)
 
 
@@ -190,6 +207,25 @@ def rd_user_cost(subsidy_rate, hte, rules: RuleSet, superdeduction=None):
     d = rules.superdeduction_extra if superdeduction is None else superdeduction
     tax = _where(hte, rules.cit_rate_hte, rules.cit_rate)
     return _max(MIN_USER_COST, 1.0 - subsidy_rate - tax * d)
+
+
+def superdeduction_rate(year, manufacturing, tech_sme, rules: RuleSet, base_year):
+    """The extra share of R&D deducted from taxable income in ``year`` for a firm of this type.
+
+    By the rules in force each year (``rules.superdeduction_schedule`` = 1): most firms 50% up to
+    2017 (财税〔2015〕119号), 75% 2018-2022 (财税〔2018〕99号, extended by 2021年第6号), 100% from 2023
+    (2023年第7号); manufacturing firms 100% from 2021 (2021年第13号); tech-based SMEs 75% 2017-2021
+    (财税〔2017〕34号) and 100% from 2022 (2022年第16号). A firm of two types takes the higher rate.
+    Otherwise (schedule 0): ``superdeduction_extra_base`` up to ``base_year`` and
+    ``superdeduction_extra`` after it, for every firm."""
+    if not rules.superdeduction_schedule:
+        return _where(year <= base_year, rules.superdeduction_extra_base, rules.superdeduction_extra)
+    general = _where(year >= 2023, rules.superdeduction_general_2023,
+                     _where(year >= 2018, rules.superdeduction_general_2018, rules.superdeduction_general_2017))
+    manu = _where(year >= 2021, _max(general, rules.superdeduction_manufacturing_2021), general)
+    tsme = _max(general, _where(year >= 2022, rules.superdeduction_tsme_2022, rules.superdeduction_tsme_2017))
+    own = _where(manufacturing, manu, general)
+    return _where(tech_sme, _max(own, tsme), own)
 
 
 def rd_target_ratio(propensity, user_cost, user_cost_ref, elasticity, multiplier=1.0):
@@ -290,12 +326,48 @@ def rd_ratio_3y(rd_lag1, rd_lag2, rd_now, sales_lag1, sales_lag2, sales_now):
     return (rd_lag1 + rd_lag2 + rd_now) / _max(sales_lag1 + sales_lag2 + sales_now, 1e-6)
 
 
+def hte_fresh_ip_probability(innovations_since, ip_per_innovation):
+    """Probability a firm holds IP it has not used in a certification yet. Re-certification needs
+    IP since the last certificate: class II IP (utility models, designs, software copyrights)
+    counts in one application only (《高新技术企业认定管理工作指引》). Each innovation since the
+    last certificate brought usable IP with ``ip_per_innovation``."""
+    return 1.0 - (1.0 - ip_per_innovation) ** innovations_since
+
+
+def hte_score_pass_probability(score_mean, score_sd, score_min):
+    """Probability an application scores ABOVE ``score_min`` (70, 不含70: a strict inequality).
+    Scores are whole points of a normal spread (mean ``score_mean``, sd ``score_sd``) rounded to
+    the point, so passing means at least ``score_min + 1``: the normal above ``score_min + 0.5``."""
+    z = (score_min + 0.5 - score_mean) / _max(score_sd, 1e-9)
+    return 0.5 * _erfc(z * (1 / math.sqrt(2)))
+
+
+def hte_renewal_probability(innovations_since, ip_per_innovation, field_share, score_pass):
+    """Probability a still-eligible firm whose certificate ran out is re-certified: it has fresh
+    IP (``hte_fresh_ip_probability``), its products are still in the national list of supported
+    high-tech fields (its sector's ``field_share``), and it scores above 70 (``score_pass``)."""
+    return hte_fresh_ip_probability(innovations_since, ip_per_innovation) * field_share * score_pass
+
+
 def hte_grant_probability(renewing, first, apply_prob, reward_response, reward_m, approval_rate, renew_prob):
     """Probability an eligible firm holds a new certificate at the end of the year: re-certified
-    (``renew_prob``) if its certificate just ran out, else applies (more often with a reward of
-    ``reward_m`` million CNY) and is approved."""
+    (``renew_prob``, the firm's ``hte_renewal_probability``) if its certificate just ran out, else
+    applies (more often with a reward of ``reward_m`` million CNY) and is approved."""
     p_first = _min(1, apply_prob * (1 + reward_response * reward_m)) * approval_rate
     return renewing * renew_prob + (first & _not(renewing)) * p_first
+
+
+def ip_since_update(innovations_since, success, granted):
+    """Innovations since the firm's last certificate, at the end of the year: this year's
+    innovation counts, and a certificate granted this year uses them up."""
+    return _not(granted) * (innovations_since + success)
+
+
+def campaign_probability(prob, reached_share, lift):
+    """A yearly probability under a campaign (registration drive, HTE cultivation pool): the
+    campaign reaches a share ``reached_share`` of the firms it targets and closes a share ``lift``
+    of a reached firm's gap to 1; over the targeted firms, prob + reached x (1 - prob) x lift."""
+    return prob + reached_share * (1.0 - prob) * lift
 
 
 def tech_based_update(registered, eligible, u, register_prob, lapse_prob):
@@ -394,11 +466,33 @@ def platform_upgrade_probability(level, rd_spend, above_scale_or_hte, hazards, r
             + to_n * (hazards[2] * grant_multipliers[2]))
 
 
+# readiness stages of the zone for national status (the ``htz_readiness`` indicator)
+HTZ_MUNICIPAL, HTZ_APPLYING, HTZ_LISTED, HTZ_NATIONAL = 0, 1, 2, 3
+
+
 def htz_hazard(zone_hte, requirement, hazard_ready, push_multiplier):
-    """Annual probability the zone is approved as national: the ready hazard scaled by readiness^2,
-    readiness being the zone's HTEs over the bar, capped at 1."""
+    """Annual probability the zone moves up one readiness stage (municipal zone -> application
+    and self-assessment -> the expert site-visit list): the ready hazard scaled by readiness^2,
+    readiness being the zone's HTEs over the bar, capped at 1; the zone drive multiplies it."""
     readiness = _min(1.0, zone_hte / requirement)
     return _min(0.95, hazard_ready * readiness ** 2 * push_multiplier)
+
+
+def htz_round(u, round_prob):
+    """A national round of approvals (国家高新区升级批复) happens this year, from one uniform.
+    Rounds are national events with pauses of several years: none 2023 to November 2025."""
+    return u < round_prob
+
+
+def htz_zone_update(stage, u_advance, u_approve, in_round, hazard, round_approval):
+    """The zone's readiness stage at the end of the year (``HTZ_*``). A zone on the expert list
+    is approved as national only in a year with a national round, with ``round_approval``
+    (``u_approve``); otherwise a zone below the list moves up one stage with ``hazard``
+    (``u_advance``). A zone listed this year waits for the next round; national is final."""
+    listed = stage == HTZ_LISTED
+    approved = listed & in_round & (u_approve < round_approval)
+    advances = (stage < HTZ_LISTED) & (u_advance < hazard)
+    return stage + approved + advances
 
 
 def saturating(offers, pool):

@@ -122,7 +122,7 @@ def test_scenario_takes_calibrated_parameters_from_the_posterior(tmp_path):
     from conftest import BASELINE
 
     post = write_posterior(tmp_path / "post" / "posterior.csv", ["exit_rate", "hte_apply_prob"],
-                           np.array([[0.03, 0.5], [0.09, 0.7], [0.05, 0.9]]), np.array([0.2, 0.0, 0.8]))
+                           np.array([[0.03, 0.5], [0.09, 0.7], [0.05, 0.9]]), np.array([0.2, 0.0, 0.8]), 2025)
     variant = tmp_path / "calibrated.toml"
     variant.write_text(f'extends = "{BASELINE.as_posix()}"\n[meta]\nname = "calibrated"\n'
                        '[posterior]\nfile = "post/posterior.csv"\n', encoding="utf-8")
@@ -130,7 +130,8 @@ def test_scenario_takes_calibrated_parameters_from_the_posterior(tmp_path):
     assert Path(s.posterior.file) == post.resolve()
     reps = np.arange(2000)
     p = sample_parameters(s, ReplicateStreams(1, reps, PARAMETERS))
-    base = sample_parameters(load_scenario(BASELINE), ReplicateStreams(1, reps, PARAMETERS))
+    priors = load_scenario(BASELINE.parent / "baseline_priors.toml")      # the same distributions, no posterior
+    base = sample_parameters(priors, ReplicateStreams(1, reps, PARAMETERS))
     pairs = set(zip(p["exit_rate"], p["hte_apply_prob"]))
     assert pairs <= {(0.03, 0.5), (0.05, 0.9)}, "rows are taken whole, the zero-weight row never"
     share = np.mean(p["exit_rate"] == 0.05)

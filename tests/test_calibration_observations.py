@@ -40,7 +40,7 @@ def test_shipped_file_loads():
     f = obs.frame
     assert len(obs) >= 15
     assert set(f["series"]) <= set(VOCABULARY)
-    assert f["year"].between(2017, 2022).all()
+    assert f["year"].between(2017, 2025).all() and obs.last_year == 2025
     assert (f["sd"] >= 0).all() and f["sd"].notna().all()
     assert (f["source"].str.len() > 0).all()
     assert obs.get("hc_gdp", 2022) == pytest.approx((1000.28, 0.05 * 1000.28))
@@ -66,10 +66,10 @@ def replace_row(n: int, text: str) -> list[str]:
 BAD = [
     ("unknown-series", replace_row(2, "cq_rd_intensty,2020,2.11,pct,,s,high,"), HEADER, 2, "series",
      ["cq_rd_intensty", "did you mean 'cq_rd_intensity'", "hc_gdp (100m_CNY)"]),
-    ("year-before-window", replace_row(1, "hc_gdp,2016,510,100m_CNY,,s,low,"), HEADER, 1, "year",
-     ["2016", "hindcast window 2017..2022"]),
-    ("year-after-window", replace_row(3, "hc_national_htz,2026,1,flag,,s,medium,"), HEADER, 3, "year",
-     ["2026", "2017..2022"]),
+    ("year-before-window", replace_row(1, "hc_gdp,1999,510,100m_CNY,,s,low,"), HEADER, 1, "year",
+     ["1999", "hindcast window 2000..2100"]),
+    ("year-after-window", replace_row(3, "hc_national_htz,2101,1,flag,,s,medium,"), HEADER, 3, "year",
+     ["2101", "2000..2100"]),
     ("year-not-whole", replace_row(1, "hc_gdp,2019.5,912,100m_CNY,,s,low,"), HEADER, 1, "year",
      ["'2019.5'", "whole number"]),
     ("value-not-number", replace_row(1, "hc_gdp,2019,about 900,100m_CNY,,s,low,"), HEADER, 1, "value",

@@ -40,10 +40,12 @@ def test_calibrate_writes_posterior_report_and_diagnostics(fitted):
         assert (out / name).is_file(), name
     post = pd.read_csv(out / "posterior.csv")
     assert len(post) == 60 and abs(post["weight"].sum() - 1) < 1e-9
-    # behavioural parameters carried to the forecast, 2017 start values and hindcast-only ones not,
-    # and the forecast's start values from the simulated 2022
-    assert {"knowledge_productivity", "hte_apply_prob", "hte_count", "tech_based_count", "rd_intensity"} <= set(post)
-    assert "gdp_growth" not in post and "gdp" not in post
+    # behavioural parameters carried to the forecast, hindcast-only ones not, and the forecast's
+    # start values from the simulated state of the latest observed year (2025)
+    assert {"knowledge_productivity", "hte_apply_prob", "hte_count", "tech_based_count", "rd_intensity",
+            "gdp", "innovation_rank", "university_projects"} <= set(post)
+    assert "gdp_growth" not in post
+    assert set(post["base_year"]) == {2025}
     pred = pd.read_csv(out / "predictive.csv")
     assert {"hc_gdp", "cq_rd_intensity", "cq_hte_cagr", "hc_national_htz"} <= set(pred["series"])
     assert "generation 2:" in fitted["stderr"]
@@ -97,11 +99,12 @@ def forecast_with(posterior: Path, folder: Path, name: str) -> Path:
 
 
 def test_an_official_figure_moves_the_odds(fitted, tmp_path):
-    """Adding an official Hechuan HTE count (here a high one for 2021) to observed.csv and refitting
-    raises the forecast's HTE start, and with it the odds of more than 250 HTEs in 2026."""
+    """The planner's workflow: adding an official Hechuan HTE count for the latest year (here a high
+    one for 2025) to observed.csv and refitting raises the forecast's HTE start, and with it the
+    odds of more than 250 HTEs in 2026."""
     observed = tmp_path / "observed.csv"
     observed.write_text(OBSERVED.read_text(encoding="utf-8").rstrip("\n")
-                        + "\nhc_hte_count,2021,200,firms,5,test: an official figure,high,\n", encoding="utf-8")
+                        + "\nhc_hte_count,2025,240,firms,5,test: an official figure,high,\n", encoding="utf-8")
     targets = small_targets(tmp_path, observed)
     code, _, err = run_cli("calibrate", targets, "--out", tmp_path / "refit")
     assert code == 0, err
@@ -118,7 +121,10 @@ def test_an_official_figure_moves_the_odds(fitted, tmp_path):
         import json
         odds[name] = json.loads(
             (tmp_path / f"run_{name}" / "summary.json").read_text())["goals"]["hte_250"]["probability"]
-    assert odds["new"] > odds["old"] + 0.1, odds
+    # 200 runs each: at odds of about 5% the binomial sd of a difference is about 1.6 pp, so a rise
+    # of 4 pp is 2.5 sd; the small fit (60 particles) moves the 2025 start only part of the way to
+    # 240 (the prior predictive band of the HTE count in 2025 is about 80-160)
+    assert odds["new"] > odds["old"] + 0.04, odds
 
 
 @pytest.mark.parametrize("old, new, needles", [
@@ -143,26 +149,29 @@ def test_bad_calibration_file_gives_a_clear_error(tmp_path, old, new, needles):
     assert not (tmp_path / "o").exists()
 
 
-def test_out_of_sample_year_is_predicted_not_fitted(tmp_path):
-    """With --holdout-year 2022 the 2022 figures are only predicted: changing them changes nothing
-    in the posterior, and the report gives their coverage."""
+def test_out_of_sample_years_are_predicted_not_fitted(tmp_path):
+    """With --holdout-from 2024 (a fit with the data up to 2023) the figures of 2024 and 2025 are
+    only predicted: changing one changes nothing in the posterior, and the report gives their
+    coverage."""
     targets = small_targets(tmp_path)
-    code, out, err = run_cli("calibrate", targets, "--out", tmp_path / "a", "--holdout-year", 2022, "--quiet")
+    code, out, err = run_cli("calibrate", targets, "--out", tmp_path / "a", "--holdout-from", 2024, "--quiet")
     assert code == 0, err
-    assert "## Out of sample" in out and "(held out)" in out
+    assert "## Out of sample" in out and "(held out)" in out and "2024, 2025" in out
     pred = pd.read_csv(tmp_path / "a" / "predictive.csv")
-    assert set(pred.loc[pred["holdout"], "year"]) == {2022} and not pred.loc[~pred["holdout"], "year"].eq(2022).any()
+    assert set(pred.loc[pred["holdout"], "year"]) == {2024, 2025}
+    assert not pred.loc[~pred["holdout"], "year"].ge(2024).any()
 
     changed = tmp_path / "observed.csv"
-    changed.write_text(OBSERVED.read_text(encoding="utf-8").replace("cq_tech_based_growth,2022,16.4",
-                                                                    "cq_tech_based_growth,2022,99.9"), encoding="utf-8")
+    changed.write_text(OBSERVED.read_text(encoding="utf-8").replace("cq_tech_based_growth,2025,10.1",
+                                                                    "cq_tech_based_growth,2025,99.9"), encoding="utf-8")
     assert "99.9" in changed.read_text(encoding="utf-8")
     code, _, err = run_cli("calibrate", small_targets(tmp_path, changed, "t2.toml"), "--out", tmp_path / "b",
-                           "--holdout-year", 2022, "--quiet")
+                           "--holdout-from", 2024, "--quiet")
     assert code == 0, err
     assert (tmp_path / "a" / "posterior.csv").read_bytes() == (tmp_path / "b" / "posterior.csv").read_bytes()
 
 
+@pytest.mark.slow
 def test_parameter_recovery_on_a_small_budget(tmp_path):
     """Figures simulated from known parameter values (drawn from the prior) are fitted; the 90%
     credible intervals contain the true values in at least 80% of (parameter, trial) pairs over 4

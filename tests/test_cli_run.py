@@ -21,7 +21,9 @@ from sim.indicators import INDICATORS
 from conftest import BASELINE, run_cli
 
 RUNS, SEED = 48, 1
-YEARS = [str(y) for y in range(2023, 2036)]
+BASE_YEAR = 2025                     # the baseline's base year: the latest observed year
+YEARS = [str(y) for y in range(BASE_YEAR + 1, 2036)]
+N_YEARS = 2035 - BASE_YEAR + 1        # the base year's row (the start state) and every simulated year
 Z = 1.959963984540054
 
 
@@ -119,12 +121,12 @@ def test_reached_by_year_non_decreasing(first_run):
 
 def test_indicators_table_reads_back(first_run):
     table = pd.read_parquet(first_run["dir"] / "indicators.parquet")
-    assert len(table) == RUNS * len(range(2022, 2036))
+    assert len(table) == RUNS * N_YEARS
     assert {"replicate", "year", *INDICATORS} <= set(table.columns)
     assert sorted(table["replicate"].unique()) == list(range(RUNS))
-    assert sorted(table["year"].unique()) == list(range(2022, 2036))
+    assert sorted(table["year"].unique()) == list(range(BASE_YEAR, 2036))
     assert not table.duplicated(["replicate", "year"]).any()
-    assert table.groupby("replicate").size().eq(14).all()
+    assert table.groupby("replicate").size().eq(N_YEARS).all()
 
 
 def test_fan_chart_per_goal(first_run, goal_ids):
@@ -204,7 +206,7 @@ def test_rerun_with_another_seed_into_the_same_folder(first_run, copy_of_first_r
     expected = summary_json(run_scenario(baseline_scenario, runs=RUNS, seed=2).odds)
     assert (copy_of_first_run / "summary.json").read_text(encoding="utf-8") == expected
     table = pd.read_parquet(copy_of_first_run / "indicators.parquet")
-    assert len(table) == RUNS * 14, "no rows left over from seed 1"
+    assert len(table) == RUNS * N_YEARS, "no rows left over from seed 1"
 
 
 # ---- --precision -------------------------------------------------------------------------------------
@@ -220,7 +222,7 @@ def test_precision_adds_runs_until_half_width_is_met(tmp_path, no_charts):
     assert max(half_widths) <= 0.2 + 1e-6
     assert f"{summary['runs']} runs" in out
     table = pd.read_parquet(tmp_path / "p" / "indicators.parquet")
-    assert len(table) == summary["runs"] * 14
+    assert len(table) == summary["runs"] * N_YEARS
 
 
 # ---- compare -----------------------------------------------------------------------------------------

@@ -74,8 +74,9 @@ def test_datacollector_has_the_core_indicators_every_year(finished, scenario):
     df = frame(finished)
     assert list(df.columns) == list(INDICATORS)
     by_year = finished.indicator_frame()
-    assert by_year.index[0] == 2022 and by_year.index[-1] == 2035
-    assert by_year.loc[2026, "hte_count"] == df.iloc[4]["hte_count"]
+    base = scenario.horizon.base_year
+    assert by_year.index[0] == base and by_year.index[-1] == 2035
+    assert by_year.loc[2026, "hte_count"] == df.iloc[2026 - base]["hte_count"]
     assert len(df) == scenario.horizon.end_year - scenario.horizon.base_year + 1
     assert np.isfinite(df.to_numpy()).all()
     assert finished.year == scenario.horizon.end_year and not finished.running
@@ -84,7 +85,7 @@ def test_datacollector_has_the_core_indicators_every_year(finished, scenario):
 def test_goal_evaluation_works_on_the_model_output_unchanged(finished, scenario):
     odds = evaluate(scenario.goals, finished.results(), scenario.horizon.base_year)
     assert set(odds.goals) == set(scenario.goals)
-    hte_2026 = frame(finished).loc[2026 - 2022, "hte_count"]
+    hte_2026 = frame(finished).loc[2026 - scenario.horizon.base_year, "hte_count"]
     assert odds.goals["hte_250"].probability == float(hte_2026 > 250)
 
 
@@ -136,7 +137,7 @@ def test_exits_entries_and_graduates_are_recorded(finished):
     assert graduates
     for inc, firm in graduates:
         assert firm.source == inc.name and firm.events[0].kind == "entered" and inc.name in firm.events[0].detail
-    entrants = [f for f in finished.firms if f.entered > 2022]
+    entrants = [f for f in finished.firms if f.entered > finished.scenario.horizon.base_year]
     assert entrants and all(f.history[0][0] == f.entered for f in entrants)
 
 

@@ -8,6 +8,8 @@ comparison operator itself (``>=`` versus ``>``), not a tolerance.
 
 from __future__ import annotations
 
+import dataclasses
+
 import math
 
 import numpy as np
@@ -379,6 +381,29 @@ def test_htz_hazard_zero_capped_and_rising():
     assert np.all(np.diff(h) >= 0) and h.max() <= 0.95 and h.min() == 0.0
 
 
+def test_htz_round_is_one_uniform_below_the_probability():
+    assert R.htz_round(0.39, 0.4) and not R.htz_round(0.4, 0.4)
+    assert not R.htz_round(0.0, 0.0), "no rounds at probability 0"
+    u = (np.arange(10_000) + 0.5) / 10_000
+    assert R.htz_round(u, 0.3).mean() == pytest.approx(0.3, abs=1e-3)
+
+
+def test_htz_zone_update_stages_and_rounds():
+    M, A, L, N = R.HTZ_MUNICIPAL, R.HTZ_APPLYING, R.HTZ_LISTED, R.HTZ_NATIONAL
+    # below the list: one stage up with the hazard, whatever the round
+    assert R.htz_zone_update(M, 0.1, 0.0, True, 0.2, 0.8) == A
+    assert R.htz_zone_update(M, 0.3, 0.0, True, 0.2, 0.8) == M
+    assert R.htz_zone_update(A, 0.1, 0.0, False, 0.2, 0.8) == L
+    assert R.htz_zone_update(A, 0.1, 0.0, True, 0.2, 0.8) == L, "listed this year: waits for the next round"
+    # on the list: approved only in a round year, with the round approval
+    assert R.htz_zone_update(L, 0.0, 0.0, False, 0.95, 1.0) == L, "no round, no approval"
+    assert R.htz_zone_update(L, 0.0, 0.79, True, 0.95, 0.8) == N
+    assert R.htz_zone_update(L, 0.0, 0.81, True, 0.95, 0.8) == L
+    # national is final
+    assert R.htz_zone_update(N, 0.0, 0.0, True, 0.95, 1.0) == N
+    assert R.htz_zone_update(N, 0.0, 0.0, False, 0.95, 1.0) == N
+
+
 def test_saturating_tends_to_offers_and_to_the_pool():
     assert R.saturating(0.0, 30.0) == 0.0
     assert R.saturating(0.3, 30.0) == pytest.approx(0.3, rel=0.01)     # few offers: nearly all land
@@ -428,6 +453,11 @@ def _vector_cases(rules):
         ("platform_upgrade_probability", lambda lv, rd, big: R.platform_upgrade_probability(lv, rd, big, HAZ, rules, GRANT),
          [(0, 0.3, False), (0, 0.29, True), (1, 1.5, True), (1, 1.5, False), (2, 30.0, False), (2, 29.9, True), (3, 99.0, True)]),
         ("htz_hazard", R.htz_hazard, [(0, 80.0, 0.15, 1.0), (40, 80.0, 0.2, 1.0), (500, 80.0, 0.3, 100.0)]),
+        ("htz_round", R.htz_round, [(0.1, 0.4), (0.5, 0.4), (0.0, 0.0)]),
+        ("htz_zone_update", R.htz_zone_update,
+         [(0, 0.1, 0.5, True, 0.2, 0.8), (0, 0.5, 0.5, True, 0.2, 0.8), (1, 0.1, 0.0, False, 0.2, 0.8),
+          (2, 0.0, 0.5, True, 0.2, 0.8), (2, 0.0, 0.5, False, 0.2, 0.8), (2, 0.0, 0.9, True, 0.2, 0.8),
+          (3, 0.0, 0.0, True, 0.2, 0.8)]),
         ("saturating", R.saturating, [(0.0, 30.0), (10.0, 30.0), (1e6, 30.0)]),
         ("knowledge_update", R.knowledge_update,
          [(2.0, 0.15, True, False, 0.5, True, 0.3, 0.1, False, 0.5), (0.0, 0.15, False, True, 0.5, False, 0.3, 0.0, True, 0.5)]),
@@ -435,6 +465,15 @@ def _vector_cases(rules):
         ("rd_start_probability", R.rd_start_probability, [(0.03, 5.0, 0.0), (0.03, 5.0, 0.05)]),
         ("new_rd_propensity", R.new_rd_propensity, [(0.0,), (0.5,), (0.999,)]),
         ("rd_ratio_3y", R.rd_ratio_3y, [(1.0, 1.0, 1.0, 20.0, 20.0, 20.0), (0.0, 0.0, 0.5, 0.0, 0.0, 10.0)]),
+        ("superdeduction_rate", lambda y, m, t: R.superdeduction_rate(y, m, t, rules, 2022),
+         [(2017, False, False), (2017, True, True), (2020, True, False), (2021, True, False), (2021, False, True),
+          (2022, False, True), (2022, False, False), (2023, False, False), (2030, True, True)]),
+        ("campaign_probability", R.campaign_probability, [(0.6, 0.0, 0.5), (0.6, 0.2, 0.5), (0.6, 1.0, 1.0)]),
+        ("hte_fresh_ip_probability", R.hte_fresh_ip_probability, [(0.0, 0.7), (1.0, 0.7), (2.5, 0.7), (3.0, 1.0)]),
+        ("hte_score_pass_probability", R.hte_score_pass_probability,
+         [(78.0, 8.0, 70.0), (70.5, 8.0, 70.0), (60.0, 8.0, 70.0), (78.0, 0.0, 70.0), (70.0, 0.0, 70.0)]),
+        ("hte_renewal_probability", R.hte_renewal_probability, [(0.0, 0.7, 0.9, 0.8), (2.0, 0.7, 0.9, 0.8)]),
+        ("ip_since_update", R.ip_since_update, [(1.5, True, False), (1.5, False, False), (1.5, True, True)]),
         ("hte_grant_probability", R.hte_grant_probability,
          [(True, False, 0.6, 1.0, 0.2, 0.7, 0.9), (False, True, 0.6, 1.0, 0.2, 0.7, 0.9), (False, False, 0.6, 1.0, 0.2, 0.7, 0.9)]),
         ("tech_based_update", R.tech_based_update,
@@ -530,3 +569,14 @@ def test_entrant_state_by_kind():
     assert inc["hte_until"] == 0 and 1 <= inc["knowledge"] <= 2
     spont = R.entrant_state(False, False, 2024, _entrant_draws(0.5, 0.9), False, 50.0, 1.5, 0.5, 0.03, True, 0.4, 0.4)
     assert spont["propensity"] == 0                                # draw 0.9 above the 0.5 R&D share
+
+
+def test_superdeduction_schedule_by_year_and_firm_type(rules):
+    rate = lambda y, manu=False, tsme=False: R.superdeduction_rate(y, manu, tsme, rules, 2022)   # noqa: E731
+    assert [rate(y) for y in (2016, 2017, 2018, 2022, 2023, 2035)] == [0.5, 0.5, 0.75, 0.75, 1.0, 1.0]
+    assert [rate(y, manu=True) for y in (2020, 2021, 2022, 2023)] == [0.75, 1.0, 1.0, 1.0]
+    assert [rate(y, tsme=True) for y in (2017, 2021, 2022)] == [0.75, 0.75, 1.0]
+    assert rate(2017, manu=True, tsme=True) == 0.75, "a firm of two types takes the higher rate"
+    flat = dataclasses.replace(rules, superdeduction_schedule=0)
+    assert R.superdeduction_rate(2022, True, True, flat, 2022) == flat.superdeduction_extra_base
+    assert R.superdeduction_rate(2023, False, False, flat, 2022) == flat.superdeduction_extra

@@ -67,6 +67,8 @@ class YearContext:
     grant_mult: tuple
     hazards: tuple
     relief: float
+    campaign_reach: float = 0.0    # share of unregistered R&D firms the registration drive reaches
+    campaign_pool: float = 0.0     # share of HTE candidates the cultivation pool coaches
     tf: float = 1.0
     talent_mult: float = 1.0
     p_inst: tuple = ()             # per sector: probability a seeking firm works with an institute
@@ -86,7 +88,7 @@ class Enterprise(mesa.Agent):
 
     def __init__(self, model, *, sector, industrial, digital, in_zone, revenue, propensity, rd_ratio, st_factor,
                  knowledge, hightech, age, tech_based, hte_until, platform, rd_lag1, rd_lag2, sales_lag1, sales_lag2,
-                 origin, name="", source="", entered=None):
+                 origin, ip_since=0.0, name="", source="", entered=None):
         super().__init__(model)
         self.sector, self.industrial, self.digital, self.in_zone = (
             int(sector), bool(industrial), bool(digital), bool(in_zone))
@@ -97,6 +99,7 @@ class Enterprise(mesa.Agent):
         self.rd_lag1, self.rd_lag2 = float(rd_lag1), float(rd_lag2)
         self.sales_lag1, self.sales_lag2 = float(sales_lag1), float(sales_lag2)
         self.origin, self.name, self.source = int(origin), name, source
+        self.ip_since = float(ip_since)   # innovations since the last HTE certificate (fresh IP for renewal)
         self.leading = self.origin == ORIGIN_LEADING
         self.entered = model.year if entered is None else entered
         self.exited: int | None = None
@@ -117,8 +120,14 @@ class Enterprise(mesa.Agent):
         p, rules = self.model.p, self.model.rules
         hte_now = R.hte_valid(self.hte_until, y.year)
         subsidised = y.subsidy_all_firms or self.tech_based
-        uc = R.rd_user_cost(y.subsidy_rate * subsidised, hte_now, rules)
-        uc_ref = R.rd_user_cost(0.0, hte_now, rules, superdeduction=rules.superdeduction_extra_base)
+        # the super-deduction in force this year and in the base year, by firm type
+        tech_sme = self.tech_based and R.tech_sme_size_ok(self.revenue / p["revenue_per_employee"], self.revenue,
+                                                          rules)
+        base_year = self.model.layout.base_year
+        d_now = R.superdeduction_rate(y.year, self.industrial, tech_sme, rules, base_year)
+        d_ref = R.superdeduction_rate(base_year, self.industrial, tech_sme, rules, base_year)
+        uc = R.rd_user_cost(y.subsidy_rate * subsidised, hte_now, rules, superdeduction=d_now)
+        uc_ref = R.rd_user_cost(0.0, hte_now, rules, superdeduction=d_ref)
         target = self.propensity * R.rd_target_ratio(1.0, uc, uc_ref, p["rd_cost_elasticity"], y.ip_mult)
         band = R.hte_rd_threshold(self.revenue, rules)
         target = R.bunch_to_threshold(target, band, p["hte_bunching_margin"], self.tech_based)
@@ -189,15 +198,20 @@ class Enterprise(mesa.Agent):
         eligible = R.hte_eligible(self.age, rd3, self.revenue, st, hightech, knowledge, rules)
         renewing = self.hte_until == year - 1
         first = self.hte_until < year - 1
-        p_grant = R.hte_grant_probability(renewing, first, p["hte_apply_prob"], p["hte_reward_response"],
-                                          y.reward_m, p["hte_approval_rate"], p["hte_renew_prob"])
+        ip_now = self.ip_since + success
+        p_renew = R.hte_renewal_probability(ip_now, p["hte_ip_per_innovation"], self.model.hte_field_share[self.sector],
+                                            self.model.hte_score_pass)
+        apply_prob = R.campaign_probability(p["hte_apply_prob"], y.campaign_pool, p["campaign_apply_lift"])
+        p_grant = R.hte_grant_probability(renewing, first, apply_prob, p["hte_reward_response"],
+                                          y.reward_m, p["hte_approval_rate"], p_renew)
         granted = bool(eligible and u[U_CERT] < p_grant)
         hte_until = R.hte_until_after_grant(year, rules) if granted else self.hte_until
         hte_end = R.hte_valid(hte_until, year)
         tb_eligible = R.tech_based_eligible(employees, self.revenue, self.ratio_next, st, knowledge, hte_end,
                                             self.platform, rules)
+        register_prob = R.campaign_probability(p["tb_register_prob"], y.campaign_reach, p["campaign_register_lift"])
         tech_based = bool(R.tech_based_update(self.tech_based, tb_eligible, u[U_TECH_BASED],
-                                              p["tb_register_prob"], p["tb_lapse_prob"]))
+                                              register_prob, p["tb_lapse_prob"]))
 
         # platform and digital adoption
         above = R.above_scale(self.industrial, self.revenue, rules)
@@ -214,7 +228,8 @@ class Enterprise(mesa.Agent):
                                     p["tech_exit_protection"], y.relief)
         new.update(revenue=float(revenue), rd_ratio=self.ratio_next, propensity=float(propensity),
                    knowledge=float(knowledge), hightech=float(hightech), tech_based=tech_based,
-                   hte_until=int(hte_until), platform=self.platform + bool(upgraded), digital=bool(digital),
+                   hte_until=int(hte_until), ip_since=float(R.ip_since_update(self.ip_since, success, granted)),
+                   platform=self.platform + bool(upgraded), digital=bool(digital),
                    success=bool(success), granted=granted, first=bool(first and granted), st=float(st), rd3=float(rd3),
                    waiting=bool(eligible and first and not granted),
                    exits=(not self.leading) and u[U_EXIT] < p_exit)
@@ -228,8 +243,8 @@ class Enterprise(mesa.Agent):
             band = float(R.hte_rd_threshold(self.revenue, self.model.rules))   # by start-of-year sales
         self.rd_lag2, self.rd_lag1 = self.rd_lag1, self.rd_spend
         self.sales_lag2, self.sales_lag1 = self.sales_lag1, self.revenue
-        for k in ("revenue", "rd_ratio", "propensity", "knowledge", "hightech", "tech_based", "hte_until", "platform",
-                  "digital"):
+        for k in ("revenue", "rd_ratio", "propensity", "knowledge", "hightech", "tech_based", "hte_until", "ip_since",
+                  "platform", "digital"):
             setattr(self, k, new[k])
         self.age += 1
         if self.model.record_history:
@@ -256,7 +271,9 @@ class Enterprise(mesa.Agent):
                    f">= {rules.hte_knowledge_min:g}; valid through {new['hte_until']}")
             ev.append(Event(year, "hte_certified" if new["first"] else "hte_renewed", why))
         elif R.hte_valid(self.hte_until, year - 1) and not R.hte_valid(new["hte_until"], year):
-            ev.append(Event(year, "hte_lost", f"certificate ran out after {self.hte_until} and was not renewed"))
+            why = (f"certificate ran out after {self.hte_until} and was not renewed "
+                   f"({self.ip_since + new['success']:.1f} innovations since the last certificate)")
+            ev.append(Event(year, "hte_lost", why))
         if new["tech_based"] and not self.tech_based:
             ev.append(Event(year, "tech_based_registered"))
         elif self.tech_based and not new["tech_based"]:

@@ -70,7 +70,7 @@ MILLION = 1e6
 # (about four times the baseline budget, at least 50m)
 LEVER_MAX_M = {"fiscal_support": 320, "talent_plan": 120, "tech_recruitment": 160, "incubation": 50,
                "institute_support": 60, "university_industry": 50, "agri_st": 50, "ip_protection": 50,
-               "htz_upgrade": 80}
+               "htz_upgrade": 80, "registration_campaign": 50}
 
 KIND_COLOURS = {"Enterprise": "#4c72b0", "University": "#dd8452", "Institute": "#55a868"}
 ALL = "all"
@@ -110,11 +110,11 @@ class LeverModel(InnovationModel):
 
     def __init__(self, fiscal_support=None, talent_plan=None, tech_recruitment=None, incubation=None,
                  institute_support=None, university_industry=None, agri_st=None, ip_protection=None,
-                 htz_upgrade=None, seed=None, scenario=None):
+                 htz_upgrade=None, registration_campaign=None, seed=None, scenario=None):
         budgets = {"fiscal_support": fiscal_support, "talent_plan": talent_plan, "tech_recruitment": tech_recruitment,
                    "incubation": incubation, "institute_support": institute_support,
                    "university_industry": university_industry, "agri_st": agri_st, "ip_protection": ip_protection,
-                   "htz_upgrade": htz_upgrade}
+                   "htz_upgrade": htz_upgrade, "registration_campaign": registration_campaign}
         seed = None if seed is None or str(seed).strip() == "" else int(str(seed).strip())
         super().__init__(with_budgets(_scenario_of(scenario), budgets), seed=seed)
 

@@ -86,6 +86,9 @@ class InnovationModel(mesa.Model):
         self._stream = ReplicateStreams.of_generator(self.rng, replicate)
         self.params = override_parameters(sample_parameters(scenario, self._stream), parameters, 1)  # (1,) arrays
         self.p = {k: float(v[0]) for k, v in self.params.items()}        # scalars, for the agents
+        # the re-certification odds that do not depend on the firm: the score bar, the field list by sector
+        self.hte_score_pass = float(D.hte_score_pass(self.params, L.rules)[0])
+        self.hte_field_share = tuple(D.hte_field_shares(self.params)[0].tolist())
         block = initial_block(scenario, L, self.params, self._stream)
         self.district = block.district
 
@@ -170,16 +173,19 @@ class InnovationModel(mesa.Model):
         district's uniforms and the R&D spending the subsidy is for."""
         d, params, p = self.district, self.params, self.p
         z_macro = self._stream.normal(np.empty((1, 2)))
-        u_small = self._stream.uniform(np.empty((1, 1 + len(self.universities))))
+        u_small = self._stream.uniform(np.empty((1, D.n_district_uniforms(len(self.universities)))))
         for f, u in zip(firms, self.rng.random((len(firms), N_FIRM_UNIFORMS)).tolist()):
             f.u = u
         growth = float(D.environment(d, params, z_macro)[0])
         eligible_rd = sum(f.rd_ratio * f.revenue for f in firms if lv.subsidy_all_firms or f.tech_based)
         subsidy_rate = float(R.subsidy_rate_paid(lv.subsidy_rate, D.subsidy_pot(d, lv)[0], eligible_rd))
         hazards, grant_mult = D.platform_hazards(p, lv)
+        n_unregistered = sum(1 for f in firms if not f.tech_based and f.propensity > 0)
+        reach, pool = D.campaign_reach(params, lv, np.array([n_unregistered]), d.hte_backlog)
         y = YearContext(year=year, growth=growth, subsidy_rate=subsidy_rate, subsidy_all_firms=lv.subsidy_all_firms,
                         ip_mult=float(D.ip_multiplier(params, lv)[0]), reward_m=lv.hte_reward, grant_mult=grant_mult,
-                        hazards=hazards, relief=float(D.financing_relief(params, lv)[0]))
+                        hazards=hazards, relief=float(D.financing_relief(params, lv)[0]),
+                        campaign_reach=float(reach[0]), campaign_pool=float(pool[0]))
         return y, u_small, eligible_rd
 
     def _hire(self, y: YearContext, lv: LeverYear, firms: list) -> None:
@@ -254,7 +260,7 @@ class InnovationModel(mesa.Model):
             else:
                 sector = int(sectors.draw(recruit_cdf if origin == ORIGIN_RECRUITED else L.sector_cdf, u[U_INNOVATE]))
             firm = Enterprise(self, **entry.entrant(origin, sector, year, u.__getitem__, L, lv, self.p),
-                              rd_lag1=0.0, rd_lag2=0.0, sales_lag1=0.0, sales_lag2=0.0,
+                              rd_lag1=0.0, rd_lag2=0.0, sales_lag1=0.0, sales_lag2=0.0, ip_since=0.0,
                               source=inc.name if inc is not None else "", entered=year)
             if self.record_history:
                 firm.events.append(_entered(firm))

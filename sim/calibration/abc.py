@@ -4,7 +4,9 @@ The algorithm is ABC population Monte Carlo (Beaumont, Cornuet, Marin & Robert 2
 96(4)) with the tolerance set adaptively to a quantile of the previous generation's distances
 (Del Moral, Doucet & Jasra 2012):
 
-- generation 0 draws ``population`` particles from the prior and keeps them all;
+- generation 0 draws ``population`` particles from the prior and keeps them all, except those
+  whose distance is infinite: they contradict an observed event (a flag, a censored rank), and
+  more are drawn in their place;
 - generation t sets the tolerance eps_t to the ``quantile`` of generation t-1's distances, then
   proposes particles by resampling generation t-1 by weight and perturbing them with a Gaussian
   kernel of twice the weighted covariance; a proposal is kept if its simulated summaries lie
@@ -30,6 +32,12 @@ from pathlib import Path
 from typing import Callable
 
 import numpy as np
+
+from ..errors import UserError
+
+
+class EventsUnreachable(UserError):
+    """Too few prior draws agree with the observed events to start the fit."""
 
 
 @dataclass(frozen=True)
@@ -143,11 +151,30 @@ def _ids(t: int, k: int, n: int) -> np.ndarray:
 
 
 def _first(prior, simulate, distance, settings, rng, d) -> Generation:
+    """Generation 0: prior draws, every one kept whose distance is finite (an infinite distance
+    marks a draw that contradicts an observed event), drawn in batches of ``population`` until
+    there are ``population`` of them."""
     n = settings.population
-    u = rng.random((n, d))
-    s = simulate(prior.to_values(u), _ids(0, 0, n))
-    dist = distance(s)
-    return Generation(0, math.inf, u, np.full(n, 1.0 / n), dist, s, n)
+    kept_u, kept_s, kept_d = [], [], []
+    sims = accepted = k = 0
+    while accepted < n:
+        if sims >= settings.max_simulations:
+            raise EventsUnreachable(
+                f"the calibration's prior reaches the observed events too rarely: {accepted} of {sims:,} prior "
+                f"draws agree with every event (flag or rank) of the observation file, {n} are needed. Check the "
+                "events in the observation file, or widen the priors of the parameters that decide them")
+        u = rng.random((n, d))
+        s = simulate(prior.to_values(u), _ids(0, k, n))
+        dist = distance(s)
+        ok = np.isfinite(dist)
+        kept_u.append(u[ok])
+        kept_s.append(s[ok])
+        kept_d.append(dist[ok])
+        accepted += int(ok.sum())
+        sims += n
+        k += 1
+    u, s, dist = (np.concatenate(x)[:n] for x in (kept_u, kept_s, kept_d))
+    return Generation(0, math.inf, u, np.full(n, 1.0 / n), dist, s, sims)
 
 
 def _next(prev: Generation, prior: Prior, simulate, distance, settings, rng, d, t):

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import UserError
+from .observations import EVENTS
 
 
 def hindcast_scenario(forecast, calibration):
@@ -49,15 +50,26 @@ class Summary:
     start: int
     holdout: bool = False     # predicted, not fitted (out-of-sample check)
     note: str = ""            # the target's note: why the model may fit it poorly
+    event: str = ""           # "" a measurement; "equal" or "above": a fact the hindcast must agree with
 
     @property
     def label(self) -> str:
         return f"{self.series} {self.year}"
 
+    def holds(self, x: np.ndarray) -> np.ndarray:
+        """Per replicate, whether the model's value ``x`` agrees with this event (always True for
+        a measurement): equal to a flag, or a rank worse (greater) than a tier's size."""
+        if self.event == "equal":
+            return np.abs(x - self.value) < 0.5
+        if self.event == "above":
+            return x > self.value
+        return np.ones(len(x), bool)
 
-def summaries_of(calibration, observations, holdout_year: int | None = None) -> list[Summary]:
+
+def summaries_of(calibration, observations, holdout_year: int | None = None,
+                 holdout_from: int | None = None) -> list[Summary]:
     """Every (target, observed year) pair: the summaries the distance compares, except those of
-    ``holdout_year``, which are only predicted (an out-of-sample check)."""
+    ``holdout_year`` and of ``holdout_from`` on, which are only predicted (out-of-sample checks)."""
     h = calibration.spec.hindcast
     out = []
     for t in calibration.spec.targets:
@@ -67,9 +79,11 @@ def summaries_of(calibration, observations, holdout_year: int | None = None) -> 
             start = t.start if t.start is not None else h.base_year
             if t.statistic == "growth" and year - 1 < h.base_year or t.statistic == "cagr" and year <= start:
                 continue
-            sd = 0.5 if row.unit == "flag" else float(row.sd) * t.sd_scale
+            event = EVENTS.get(row.unit, "")     # a fact the hindcast must agree with
+            sd = 0.5 if event else float(row.sd) * t.sd_scale
             out.append(Summary(t.series, year, float(row.value), max(sd, 1e-9), t.statistic, t.indicator, start,
-                               holdout=year == holdout_year, note=t.note))
+                               holdout=year == holdout_year or holdout_from is not None and year >= holdout_from,
+                               note=t.note, event=event))
     return out
 
 
@@ -104,8 +118,19 @@ def hindcast_task(context: HindcastContext, task: tuple) -> np.ndarray:
     seed, ids, parameters = task
     ind = context.simulator(seed, ids, parameters)
     cols = [compute(s, ind, context.years) for s in context.summaries]
-    cols += [ind[indicator][:, -1] for indicator in context.state]
+    cols += [state_value(spec, ind, context.years) for spec in context.state]
     return np.column_stack(cols)
+
+
+def state_value(spec: str, indicators: dict, years: np.ndarray) -> np.ndarray:
+    """A forecast start value from the hindcast's last year: ``"INDICATOR"`` is the indicator's
+    value then; ``"INDICATOR since YEAR"`` (a cumulative indicator) what it gained from YEAR on,
+    e.g. the university projects carried out since the plan began in 2022."""
+    indicator, _, since = spec.partition(" since ")
+    x = indicators[indicator]
+    if not since or int(since) <= int(years[0]):
+        return x[:, -1]
+    return x[:, -1] - x[:, int(since) - 1 - int(years[0])]
 
 
 class Simulator:
@@ -147,13 +172,19 @@ class CalibrationFailed(UserError):
 
 
 def distance(summaries: list[Summary]):
-    """Root mean square of (model - observed) / sd over the fitted figures (held-out figures and
-    the state columns that follow them are not compared)."""
-    fitted = np.array([j for j, s in enumerate(summaries) if not s.holdout], dtype=np.intp)
+    """Root mean square of (model - observed) / sd over the fitted measurements; infinite where a
+    fitted event does not hold, so that no accepted particle contradicts what has happened.
+    Held-out figures and the state columns that follow the summaries are not compared."""
+    fitted = np.array([j for j, s in enumerate(summaries) if not s.holdout and not s.event], dtype=np.intp)
+    events = [(j, s) for j, s in enumerate(summaries) if not s.holdout and s.event]
     obs = np.array([summaries[j].value for j in fitted])
     sd = np.array([summaries[j].sd for j in fitted])
 
     def d(x: np.ndarray) -> np.ndarray:
         z = (x[:, fitted] - obs) / sd
-        return np.sqrt(np.mean(z * z, axis=1))
+        rms = np.sqrt(np.mean(z * z, axis=1)) if len(fitted) else np.zeros(len(x))
+        agree = np.ones(len(x), bool)
+        for j, s in events:
+            agree &= s.holds(x[:, j])
+        return np.where(agree, rms, np.inf)
     return d

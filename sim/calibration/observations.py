@@ -12,7 +12,7 @@ field, the value given and what is allowed, so the planner can fix it without re
 
 Vocabulary: every ``series`` is one of these names, each with one unit and one model quantity it
 is compared with (indicator names as in ``sim/indicators.py``). ``hc_`` is Hechuan District,
-``cq_`` Chongqing municipality.
+``cq_`` Chongqing municipality, ``cn_`` national.
 
 =====================  ============  =============================================================
 series                 unit          what the model computes for it
@@ -24,6 +24,12 @@ hc_rd_intensity        pct           ``rd_intensity``: Hechuan R&D spending / GD
 hc_hte_grants          firms         ``hte_new``: HTE certificates granted in the year, first ones
                                      and re-certifications (both go through the same application)
 hc_national_htz        flag          ``national_htz``: 1 once the zone is a national high-tech zone
+                                     (an *event*: every accepted particle agrees with it exactly)
+cn_htz_round           flag          ``htz_round``: 1 in a year in which a national round approved
+                                     high-tech zones (the national count rose); an *event*
+hc_rank_worse_than     rank          ``innovation_rank``: Hechuan is NOT in a first tier of this
+                                     many districts, i.e. its rank is worse (greater) than the
+                                     value (a censored *event*: the rank must exceed the value)
 cq_rd_intensity        pct           ``cq_rd_intensity``: Chongqing R&D spending / GDP
 cq_hte_cagr            pct_per_year  growth of ``hte_count`` per year over 2017..year, compared
                                      with Chongqing's rate (the district is assumed to grow alike)
@@ -35,6 +41,11 @@ cq_tech_based_growth   pct           growth of ``tech_based_count`` from year-1 
 The public record has no Hechuan HTE or tech-based counts and no Hechuan R&D intensity, so the
 shipped file has no rows for ``hc_hte_count``, ``hc_tech_based_count`` and ``hc_rd_intensity``;
 the names are in the vocabulary so that official figures can be added.
+
+Events: figures in ``flag`` or ``rank`` units are facts, not measurements with an error: the
+calibration keeps only parameter sets whose hindcast agrees with every one of them (a flag equal
+to the observed 0 or 1; a rank worse than the observed tier size), so every replicate of a
+scenario that draws from the posterior agrees with what has happened.
 
 Standard deviations: a row's ``sd`` (same unit as ``value``) says how far the model may miss the
 figure. Left empty, it is derived from ``confidence`` as a share of ``|value|`` (high 2%, medium
@@ -67,6 +78,8 @@ VOCABULARY: dict[str, tuple[str, str]] = {
     "hc_rd_intensity": ("pct", "Hechuan R&D spending / GDP"),
     "hc_hte_grants": ("firms", "Hechuan HTE certificates granted in the year, first ones and re-certifications"),
     "hc_national_htz": ("flag", "1 if Hechuan's zone is a national high-tech zone"),
+    "hc_rank_worse_than": ("rank", "Hechuan's innovation-index rank is worse than this (not in a first tier of it)"),
+    "cn_htz_round": ("flag", "1 if a national round approved high-tech zones in the year (the national count rose)"),
     "cq_rd_intensity": ("pct", "Chongqing R&D spending / GDP"),
     "cq_hte_cagr": ("pct_per_year", "Chongqing HTE count, growth per year from 2017 to the year"),
     "cq_tech_based_cagr": ("pct_per_year", "Chongqing tech-based firms, growth per year from 2017 to the year"),
@@ -81,15 +94,24 @@ UNITS: dict[str, str] = {
     "pct_per_year": "percent per year (compound rate)",
     "firms": "number of enterprises (家)",
     "flag": "0 or 1",
+    "rank": "a rank among Chongqing's 38 districts and counties (1 = best)",
 }
+
+#: units whose figures are events, hard constraints on the hindcast rather than figures fitted with
+#: an sd, and how the model's value must relate to the observed one
+EVENTS: dict[str, str] = {"flag": "equal", "rank": "above"}
+EVENT_UNITS = tuple(EVENTS)
 
 #: sd as a share of |value| when the sd field is empty
 CONFIDENCE_REL_SD: dict[str, float] = {"high": 0.02, "medium": 0.05, "low": 0.15}
 
 #: the smallest derived sd per unit (flags are exact)
-SD_FLOOR: dict[str, float] = {"100m_CNY": 1.0, "pct": 0.05, "pct_per_year": 0.5, "firms": 1.0, "flag": 0.0}
+SD_FLOOR: dict[str, float] = {"100m_CNY": 1.0, "pct": 0.05, "pct_per_year": 0.5, "firms": 1.0, "flag": 0.0,
+                               "rank": 0.0}
 
-HINDCAST_FIRST, HINDCAST_LAST = 2017, 2022
+#: the years an observation may have when no hindcast window is given: from the first year the
+#: hindcast can start to the present (a figure of a later year cannot have been observed)
+EARLIEST_YEAR, LATEST_YEAR = 2000, 2100
 
 
 class ObservationError(UserError):
@@ -111,7 +133,7 @@ class ObservationError(UserError):
 
 def derived_sd(value: float, unit: str, confidence: str) -> float:
     """The sd of a figure whose sd field is empty: a share of |value| set by its confidence, floored."""
-    if unit == "flag":
+    if unit in EVENT_UNITS:
         return 0.0
     return max(CONFIDENCE_REL_SD[confidence] * abs(value), SD_FLOOR[unit])
 
@@ -152,6 +174,11 @@ class Observations:
     def __len__(self) -> int:
         return len(self.frame)
 
+    @property
+    def last_year(self) -> int:
+        """The latest year with a figure: where the hindcast ends and the forecast starts."""
+        return int(self.frame["year"].max())
+
 
 def _check_series_name(series: str) -> None:
     if series not in VOCABULARY:
@@ -163,8 +190,9 @@ def _check_series_name(series: str) -> None:
 _INT = re.compile(r"[+-]?\d+")
 
 
-def load_observations(path, first_year: int = HINDCAST_FIRST, last_year: int = HINDCAST_LAST) -> Observations:
-    """Read and check an observation file; years must lie in the hindcast window first_year..last_year.
+def load_observations(path, first_year: int = EARLIEST_YEAR, last_year: int = LATEST_YEAR) -> Observations:
+    """Read and check an observation file; years must lie in the window first_year..last_year
+    (a calibration passes its hindcast's start year and, if its file fixes one, its end year).
 
     Raises ObservationError for the first problem found, naming the file, row and field.
     """
@@ -249,7 +277,8 @@ def _check_row(path, row: int, line: int, c: dict[str, str], first_year: int, la
         raise err("year must be a whole number such as 2021", "year", value=c["year"], allowed=window)
     year = int(c["year"])
     if not first_year <= year <= last_year:
-        raise err(f"year {year} is outside the hindcast window {window} that the calibration simulates",
+        raise err(f"year {year} is outside the hindcast window {window} that the calibration simulates "
+                  "(its [hindcast] base_year and end_year; leave end_year out to end at the latest figure)",
                   "year", allowed=window)
 
     value = _number(err, "value", c["value"], f"a number in {s_unit}")
@@ -265,6 +294,9 @@ def _check_row(path, row: int, line: int, c: dict[str, str], first_year: int, la
                   allowed="a count of 0 or more")
     if unit == "flag" and value not in (0.0, 1.0):
         raise err(f"value {format_value(value)} is not a flag", "value", allowed="0 (no) or 1 (yes)")
+    if unit == "rank" and not (value.is_integer() and 1 <= value < 38):
+        raise err(f"value {format_value(value)} is not the size of a tier of Chongqing's 38 districts", "value",
+                  allowed="a whole number from 1 to 37 (e.g. 10: not among the 10 best)")
 
     confidence = c["confidence"]
     if confidence not in CONFIDENCE_REL_SD:
@@ -277,8 +309,8 @@ def _check_row(path, row: int, line: int, c: dict[str, str], first_year: int, la
         if sd < 0:
             raise err(f"sd {format_value(sd)} is negative", "sd",
                       allowed=f"0 or more (in {unit}), or empty to derive it from the confidence")
-        if unit == "flag" and sd != 0:
-            raise err(f"a flag is exact, so its sd must be 0 or empty, not {format_value(sd)}", "sd",
+        if unit in EVENT_UNITS and sd != 0:
+            raise err(f"a {unit} is an exact fact, so its sd must be 0 or empty, not {format_value(sd)}", "sd",
                       allowed="0 or empty")
         sd_derived = False
     else:

@@ -8,20 +8,18 @@ from pathlib import Path
 
 import numpy as np
 
-from ..scenario.posterior import WEIGHT
+from ..execution.files import atomic_write, make_folder
+from ..scenario.posterior import BASE_YEAR, WEIGHT
 
 
-def write_posterior(path: str | Path, names, samples: np.ndarray, weights: np.ndarray) -> Path:
-    """Write a posterior CSV (atomically: a temporary file renamed into place)."""
-    import os
-
+def write_posterior(path: str | Path, names, samples: np.ndarray, weights: np.ndarray, base_year: int) -> Path:
+    """Write a posterior CSV, all or nothing; ``base_year`` is the year of the state its start
+    values were simulated in (the hindcast's last year), where a forecast drawing from it starts."""
     import pandas as pd
 
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_folder(path.parent)
     df = pd.DataFrame(np.asarray(samples, float), columns=list(names))
+    df.insert(0, BASE_YEAR, int(base_year))
     df.insert(0, WEIGHT, np.asarray(weights, float) / np.sum(weights))
-    tmp = path.with_name(path.name + ".tmp")
-    df.to_csv(tmp, index=False, float_format="%.10g")
-    os.replace(tmp, path)
-    return path
+    return atomic_write(path, df.to_csv(index=False, float_format="%.10g"))

@@ -67,16 +67,17 @@ def make_prior(hindcast, names: list[str]) -> Prior:
 
 
 def calibrate(path, out, progress=None, holdout_year: int | None = None, executor=None,
-              restart: bool = False) -> Fit:
+              restart: bool = False, holdout_from: int | None = None) -> Fit:
     """Run (or resume) the calibration of ``path`` into folder ``out``. With ``holdout_year``,
-    that year's observations are left out of the fit and only predicted (out of sample).
+    that year's observations are left out of the fit and only predicted (out of sample); with
+    ``holdout_from``, those of that year and later (a fit with the data up to the year before).
     ``executor`` (from ``sim.execution``; default: this process) runs the hindcast batches; the
     posterior does not depend on it. ``restart`` discards the checkpoints of another fit in ``out``."""
     from ..execution.checkpoints import FolderLock
     from ..execution.executors import InProcess
     from .hindcast import Simulator, hindcast_task
 
-    problem = _problem(path, holdout_year)
+    problem = _problem(path, holdout_year, holdout_from)
     executor = executor if executor is not None else InProcess()
     with FolderLock(out):
         context = Simulator.context(problem.hindcast, problem.summaries, problem.state)
@@ -110,7 +111,7 @@ class _Problem:
         return dict(self.cal.spec.parameters.to_forecast)
 
 
-def _problem(path, holdout_year: int | None) -> _Problem:
+def _problem(path, holdout_year: int | None, holdout_from: int | None = None) -> _Problem:
     from ..scenario.loader import load_scenario
     from .hindcast import hindcast_scenario, summaries_of
     from .observations import load_observations
@@ -121,7 +122,7 @@ def _problem(path, holdout_year: int | None) -> _Problem:
     obs = load_observations(cal.observations_path, s.hindcast.base_year, s.hindcast.end_year)
     forecast = load_scenario(cal.scenario_path)
     hindcast = hindcast_scenario(forecast, cal)
-    summaries = summaries_of(cal, obs, holdout_year)
+    summaries = summaries_of(cal, obs, holdout_year, holdout_from)
     if not any(not x.holdout for x in summaries):
         raise CalibrationError(str(cal.path), "no observation matches any target: nothing to fit", "targets")
     names = list(s.parameters.fit)
@@ -172,8 +173,9 @@ def parameter_table(fit: Fit):
 
 def predictive_table(fit: Fit):
     """The posterior predictive 5-95% band of every observed figure, whether it covers it, the
-    prior predictive band (generation 0 of the fit: the prior's particles, all accepted) and, for a
-    figure outside its band, a diagnosis of why."""
+    prior predictive band (generation 0 of the fit: the prior's particles that agree with the
+    events) and, for a figure outside its band, a diagnosis of why. An event (a flag, a censored
+    rank) is covered when it holds in every particle; ``holds`` is the weighted share that agree."""
     import pandas as pd
 
     s, w = fit.result.last.summaries, fit.result.last.weights
@@ -182,14 +184,20 @@ def predictive_table(fit: Fit):
     for j, sm in enumerate(fit.summaries):
         lo, med, hi = weighted_quantiles(s[:, j], w, [BAND[0], 0.5, BAND[1]])
         prior_lo, prior_hi = np.quantile(s0[:, j], [BAND[0], BAND[1]])
-        covered = bool(lo - 1e-9 <= sm.value <= hi + 1e-9)
+        holds = float(np.sum(w * sm.holds(s[:, j])) / np.sum(w))
+        covered = holds >= 1 - 1e-12 if sm.event else bool(lo - 1e-9 <= sm.value <= hi + 1e-9)
+        diagnosis = "" if covered else (
+            f"the event holds in {holds:.0%} of the particles" if sm.event else diagnose(sm.value, med, prior_lo,
+                                                                                         prior_hi))
         rows.append({"series": sm.series, "year": sm.year, "statistic": sm.statistic, "indicator": sm.indicator,
-                     "holdout": sm.holdout,
+                     "holdout": sm.holdout, "event": sm.event,
                      "observed": sm.value, "sd_used": sm.sd, "p5": lo, "median": med, "p95": hi,
-                     "covered": covered, "z_median": (med - sm.value) / sm.sd,
-                     "prior_p5": prior_lo, "prior_p95": prior_hi,
-                     "diagnosis": "" if covered else diagnose(sm.value, med, prior_lo, prior_hi)})
+                     "covered": covered, "holds": holds, "z_median": (med - sm.value) / sm.sd,
+                     "prior_p5": prior_lo, "prior_p95": prior_hi, "diagnosis": diagnosis})
     return pd.DataFrame(rows)
+
+
+_EVENT_WORDS = {"equal": "=", "above": ">"}
 
 
 def diagnose(observed: float, median: float, prior_lo: float, prior_hi: float) -> str:
@@ -214,7 +222,8 @@ def write_outputs(fit: Fit) -> list[Path]:
     m = len(fit.summaries)
     state = res.last.summaries[:, m:m + len(fit.state)]
     samples = np.column_stack([values[:, keep], state]) if keep or fit.state else values[:, :0]
-    written = [write_posterior(out / "posterior.csv", names, samples, res.last.weights)]
+    written = [write_posterior(out / "posterior.csv", names, samples, res.last.weights,
+                               fit.calibration.spec.hindcast.end_year)]
     params, pred = parameter_table(fit), predictive_table(fit)
     atomic_write(out / "parameters.csv", params.to_csv(index=False, float_format="%.6g"))
     atomic_write(out / "predictive.csv", pred.to_csv(index=False, float_format="%.6g"))
@@ -252,14 +261,17 @@ def render_report(fit: Fit, params, pred, history) -> str:
               "| series | year | statistic of | observed (sd used) | median | band | covered |",
               "|---|---|---|---|---|---|---|"]
     for r in pred.itertuples(index=False):
+        observed = (f"{_EVENT_WORDS[r.event]} {r.observed:.4g} (event)" if r.event
+                    else f"{r.observed:.4g} ({r.sd_used:.3g})")
+        covered = (f"holds in {r.holds:.0%}" if r.event else "yes") if r.covered else "**no**"
         lines.append(f"| {r.series}{' (held out)' if r.holdout else ''} | {r.year} | {r.statistic} of `{r.indicator}` "
-                     f"| {r.observed:.4g} "
-                     f"({r.sd_used:.3g}) | {r.median:.4g} | {r.p5:.4g} to {r.p95:.4g} | "
-                     f"{'yes' if r.covered else '**no**'} |")
+                     f"| {observed} | {r.median:.4g} | {r.p5:.4g} to {r.p95:.4g} | {covered} |")
     fitted, held = pred[~pred["holdout"]], pred[pred["holdout"]]
     poor = fitted[~fitted["covered"]]
+    events = fitted[fitted["event"] != ""]
     lines += ["", f"{int(fitted['covered'].sum())} of {len(fitted)} observed figures lie within their posterior "
-                  "predictive band."]
+                  f"predictive band ({len(events)} of them events, which hold in "
+                  f"{int(events['covered'].sum())} of {len(events)} cases in every particle)."]
     if len(poor):
         notes = {(x.series, x.year): x.note for x in fit.summaries}
         lines += ["", "### Fitted poorly, and why", "",
@@ -271,8 +283,9 @@ def render_report(fit: Fit, params, pred, history) -> str:
                          f"(prior predictive band {r.prior_p5:.3g} to {r.prior_p95:.3g}): {r.diagnosis}."
                          + (f" Note: {notes[(r.series, r.year)]}" if notes.get((r.series, r.year)) else ""))
     if len(held):
+        years = sorted(set(int(y) for y in held["year"]))
         lines += ["", "## Out of sample", "",
-                  f"The {len(held)} figures of {int(held['year'].iloc[0])} were left out of the fit and predicted: "
+                  f"The {len(held)} figures of {', '.join(map(str, years))} were left out of the fit and predicted: "
                   f"{int(held['covered'].sum())} of {len(held)} lie within the 5-95% predictive band (coverage "
                   f"{held['covered'].mean():.0%}; rows marked (held out) above)."]
     lines += ["", "## The forecast's start", "",

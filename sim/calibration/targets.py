@@ -7,16 +7,15 @@
     generations = 6
     seed = 1
 
-    [hindcast]                                # the model started in 2017 and run to 2022
-    base_year = 2017
-    end_year = 2022
+    [hindcast]                                # the model started in 2017 and run to the latest
+    base_year = 2017                          # observed year (end_year = 2025 to fix it)
     [hindcast.set]                            # the 2017 start and the rules then in force
     "initial.hte_count" = { dist = "triangular", low = 25, mode = 50, high = 85 }
     "rules.superdeduction_extra" = 75
 
     [parameters]
     fit = ["initial.hte_count", "uncertainties.hte_apply_prob", ...]   # their priors: the hindcast's distributions
-    to_forecast = { hte_count = "hte_count", ... }   # forecast start value <- the hindcast's 2022 indicator
+    to_forecast = { hte_count = "hte_count", ... }   # forecast start value <- the hindcast's last-year indicator
 
     [[targets]]                               # one per observed series
     series = "cq_hte_cagr"
@@ -69,14 +68,18 @@ class Settings(_Strict):
 
 class Hindcast(_Strict):
     base_year: int = Field(2017, ge=2000, le=2100)
-    end_year: int = Field(2022, ge=2001, le=2150)
+    end_year: int | None = Field(None, ge=2001, le=2150,
+                                 description="the last simulated year, where the forecast starts (default: the "
+                                             "latest year of the observation file)")
     set: dict[str, Any] = Field(default_factory=dict)
 
 
 class Parameters(_Strict):
     fit: list[str] = Field(min_length=1)
     hindcast_only: list[str] = Field(default_factory=list, description="fitted, but not carried to the forecast")
-    to_forecast: dict[str, str] = Field(default_factory=dict)
+    to_forecast: dict[str, str] = Field(default_factory=dict, description=(
+        "start value <- 'INDICATOR' (its value in the hindcast's last year) or 'INDICATOR since YEAR' (what a "
+        "cumulative indicator gained from YEAR on)"))
 
 
 class Target(_Strict):
@@ -138,10 +141,15 @@ def load_targets(path: str | os.PathLike) -> Calibration:
         if dotted not in spec.parameters.fit:
             raise CalibrationError(name, "hindcast_only lists a parameter that is not fitted",
                                    f"parameters.hindcast_only[{i}]", dotted, "names from parameters.fit")
-    for start, ind in spec.parameters.to_forecast.items():
+    for start, value in spec.parameters.to_forecast.items():
         if start not in registry or sections[start] != "initial":
             raise CalibrationError(name, "not a start value ([initial]) of the scenario",
                                    f"parameters.to_forecast.{start}")
+        ind, _, since = value.partition(" since ")
+        if since and not (since.isdigit() and spec.hindcast.base_year <= int(since)):
+            raise CalibrationError(name, "the year after 'since' must be a hindcast year",
+                                   f"parameters.to_forecast.{start}", value,
+                                   f"'INDICATOR since YEAR' with YEAR from {spec.hindcast.base_year} on")
         if ind not in INDICATORS:
             raise CalibrationError(name, "not an indicator", f"parameters.to_forecast.{start}", ind,
                                    "one of " + ", ".join(INDICATORS))
@@ -154,22 +162,25 @@ def load_targets(path: str | os.PathLike) -> Calibration:
             near = suggest(t.indicator, INDICATORS)
             raise CalibrationError(name, "unknown indicator" + (f"; did you mean '{near}'?" if near else ""),
                                    f"targets[{i}].indicator", t.indicator)
-    h = spec.hindcast
-    if not h.base_year < h.end_year:
-        raise CalibrationError(name, "the hindcast must end after it starts", "hindcast.end_year", h.end_year)
     scenario_path = (path.parent / spec.calibration.scenario).resolve()
     observations_path = (path.parent / spec.calibration.observations).resolve()
     for field, p in (("calibration.scenario", scenario_path), ("calibration.observations", observations_path)):
         if not p.is_file():
             raise CalibrationError(name, f"no such file ({p}; read relative to the calibration file)", field,
                                    getattr(spec.calibration, field.split(".")[1]))
-    _read_references(name, spec, scenario_path, observations_path)
+    last = _read_references(name, spec, scenario_path, observations_path)
+    if spec.hindcast.end_year is None:      # the hindcast runs to the latest observed year
+        spec = spec.model_copy(update={"hindcast": spec.hindcast.model_copy(update={"end_year": last})})
+    h = spec.hindcast
+    if not h.base_year < h.end_year:
+        raise CalibrationError(name, "the hindcast must end after it starts", "hindcast.end_year", h.end_year)
     return Calibration(spec, path, scenario_path, observations_path)
 
 
-def _read_references(name: str, spec: TargetsFile, scenario_path: Path, observations_path: Path) -> None:
+def _read_references(name: str, spec: TargetsFile, scenario_path: Path, observations_path: Path) -> int:
     """Read the scenario and the observations the calibration names, so that a broken one is
-    reported when the calibration file is loaded, before anything is written."""
+    reported when the calibration file is loaded, before anything is written; return the latest
+    observed year."""
     from ..errors import ScenarioError
     from ..scenario.loader import load_scenario
     from .observations import load_observations
@@ -179,7 +190,8 @@ def _read_references(name: str, spec: TargetsFile, scenario_path: Path, observat
     except ScenarioError as exc:
         raise CalibrationError(name, f"its scenario cannot be loaded: {exc}", "calibration.scenario",
                                spec.calibration.scenario) from None
-    load_observations(observations_path, spec.hindcast.base_year, spec.hindcast.end_year)
+    window = (spec.hindcast.base_year,) + ((spec.hindcast.end_year,) if spec.hindcast.end_year else ())
+    return load_observations(observations_path, *window).last_year
 
 
 def budget_copy(targets: Path, folder: Path, name: str, observed: Path | None = None,

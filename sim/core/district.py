@@ -92,6 +92,27 @@ def platform_hazards(p: dict, lv) -> tuple[tuple, tuple]:
                      R.grant_multiplier(response, lv.grant_national))
 
 
+def hte_score_pass(p: dict, rules) -> np.ndarray:
+    """Probability a re-certification scores above the bar (``rules.hte_score_min``), per replicate."""
+    return R.hte_score_pass_probability(p["hte_renew_score_mean"], p["hte_renew_score_sd"], rules.hte_score_min)
+
+
+def hte_field_shares(p: dict) -> np.ndarray:
+    """Per replicate and sector, the share of HTEs whose products are in the supported fields,
+    (replicates, sectors) in sector order."""
+    return np.stack([np.asarray(p[f"hte_field_share_{s}"], float) for s in sectors.SECTORS], axis=-1)
+
+
+def campaign_reach(p: dict, lv, n_unregistered, n_candidates) -> tuple[np.ndarray, np.ndarray]:
+    """The registration campaign's reach this year, per replicate: the share of the unregistered
+    R&D firms (``n_unregistered``, start of the year) the tech-based drive reaches, and the share
+    of the HTE candidates (``n_candidates``: firms meeting every HTE bar without a certificate at
+    the end of last year) the cultivation pool coaches; each within what its budget pays for."""
+    reach = R.capacity_share(lv.campaign_registration / p["campaign_reach_cost"], np.asarray(n_unregistered, float))
+    pool = R.capacity_share(lv.campaign_cultivation / p["campaign_pool_cost"], np.asarray(n_candidates, float))
+    return reach, pool
+
+
 def financing_relief(p: dict, lv) -> np.ndarray:
     """How much financing support lowers a tech-based firm's exit odds (a share, at most 0.9)."""
     return np.minimum(0.9, p["financing_exit_response"] * lv.financing / 100)
@@ -170,22 +191,37 @@ def incubator_chain(d: District, L: Layout, p: dict, year: int, lv, streams, n_s
     return entering, weights, direct
 
 
+# the district's uniforms of a year (``u_small``): the zone's three, then one per university
+U_ZONE_ROUND, U_ZONE_ADVANCE, U_ZONE_APPROVE = 0, 1, 2
+N_ZONE_UNIFORMS = 3
+
+
+def n_district_uniforms(n_universities: int) -> int:
+    """How many uniforms the district draws each year (a fixed count: common random numbers)."""
+    return N_ZONE_UNIFORMS + n_universities
+
+
 def universities_and_zone(d: District, p: dict, lv, u_small: np.ndarray, n_projects, n_agri_new, zone_hte) -> None:
-    """Step 11: students grow, maker spaces move up (``u_small[:, 1:]``, one uniform per
-    university), projects and agricultural platforms accumulate, and the zone may be approved as
-    national (``u_small[:, 0]``) given its HTEs ``zone_hte``."""
+    """Step 11: students grow, maker spaces move up (one uniform per university), projects and
+    agricultural platforms accumulate, and the zone's bid for national status moves on given its
+    HTEs ``zone_hte``: a national round of approvals happens or not (``U_ZONE_ROUND``), a zone
+    on the expert list may be approved in it (``U_ZONE_APPROVE``), a zone below the list may
+    move up a readiness stage (``U_ZONE_ADVANCE``). Each is one uniform per replicate and year."""
     budget = lv.budget
     d.students *= 1.01
     maker_support = budget["university_industry"] * (1 - lv.project_share)
     below_top = d.maker < R.NATIONAL
     per_space = maker_support / np.maximum(np.count_nonzero(below_top, axis=1), 1)
     p_maker = R.maker_upgrade_probability(p["maker_upgrade_hazard"], p["maker_grant_response"], per_space)
-    d.maker += below_top & (u_small[:, 1:] < p_maker[:, None])
+    d.maker += below_top & (u_small[:, N_ZONE_UNIFORMS:] < p_maker[:, None])
     d.projects += n_projects
     d.agri_standalone += n_agri_new
     push = 1 + p["htz_push_response"] * budget["htz_upgrade"] / 100
     hazard = R.htz_hazard(zone_hte, p["htz_hte_requirement"], p["htz_hazard_ready"], push)
-    d.national |= u_small[:, 0] < hazard
+    d.htz_round = R.htz_round(u_small[:, U_ZONE_ROUND], p["htz_round_prob"])
+    d.htz_stage = R.htz_zone_update(d.htz_stage, u_small[:, U_ZONE_ADVANCE], u_small[:, U_ZONE_APPROVE], d.htz_round,
+                                    hazard, p["htz_round_approval"]).astype(np.int64)
+    d.national = d.htz_stage == R.HTZ_NATIONAL
 
 
 def close_year(d: District, p: dict, lv, first_grants, upgrades, subsidy_rate, eligible_rd, firm_rd) -> dict:
@@ -243,6 +279,8 @@ def indicators(counts: dict, d: District, p: dict, extras: dict | None = None) -
 
     out = {
         "national_htz": d.national.astype(float),
+        "htz_readiness": d.htz_stage.astype(float),
+        "htz_round": d.htz_round.astype(float),
         "rd_intensity": rd_intensity,
         "cq_rd_intensity": d.cq_rd.copy(),
         "hte_count": n_hte,

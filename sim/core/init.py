@@ -53,8 +53,9 @@ class Layout:
     inc_opens: np.ndarray
     rules: R.RuleSet
     # log R&D intensity, HTEs per GDP and tech-based firms per GDP at the scenario's central start
-    # values: the district that holds the drawn innovation_rank (see _initial_district)
-    rank_reference: np.ndarray
+    # values: the district that holds the drawn innovation_rank (see _initial_district); None when
+    # the rank is drawn from a posterior together with those values (each sample's own rank)
+    rank_reference: np.ndarray | None
 
     @property
     def sector_shares(self) -> np.ndarray:
@@ -91,9 +92,20 @@ def build_layout(scenario) -> Layout:
         inc_capacity=np.array([c.capacity for c in ag.incubators], float),
         inc_opens=np.array([c.opens for c in ag.incubators], np.int64),
         rules=R.RuleSet.from_values(rules_values),
-        rank_reference=index_components({k: as_dist(getattr(scenario.initial, k)).central()
-                                          for k in ("rd_intensity", "hte_count", "tech_based_count", "gdp")}),
+        rank_reference=_rank_reference(scenario),
     )
+
+
+def _rank_reference(scenario) -> np.ndarray | None:
+    """The index components at the central start values, which hold the drawn rank; None when a
+    posterior gives the rank with the start values (a calibrated state: the rank is already that of
+    the sample's own values, so shifting it by their deviation would count it twice)."""
+    from ..scenario.posterior import calibrated_names
+
+    if "innovation_rank" in calibrated_names(scenario):
+        return None
+    return index_components({k: as_dist(getattr(scenario.initial, k)).central()
+                             for k in ("rd_intensity", "hte_count", "tech_based_count", "gdp")})
 
 
 def index_components(p) -> np.ndarray:
@@ -219,6 +231,16 @@ class _Start:
         scale = np.clip((target - fixed) / np.maximum(free, 1e-9), 0.05, 20)
         return np.where(frozen, prop, np.minimum(prop * scale[:, None], 0.3))
 
+    def ip_since(self) -> np.ndarray:
+        """Innovations since the last certificate of the base year's HTEs: the expected number in
+        the years since the grant at the firm's R&D (a certificate granted in year g is valid
+        through g + validity - 1; the grant's own IP was used in it); 0 for the other firms."""
+        rules = self.L.rules
+        granted = self.hte_until - rules.hte_validity + 1
+        years = np.where(self.hte_until > 0, np.maximum(self.L.base_year - granted, 0), 0)
+        rate = R.innovation_probability(self.staff_of(self.prop), self.col("knowledge_productivity"))
+        return years * rate
+
     def firms(self) -> Firms:
         """The laid-out state as the block's ``Firms`` (empty slots zeroed)."""
         rd_spend = self.prop * self.revenue
@@ -230,6 +252,7 @@ class _Start:
             tech_based=self.tech_based, hte_until=self.hte_until, platform=self.platform,
             rd_lag1=rd_spend.astype(F32), rd_lag2=rd_spend.astype(F32),
             sales_lag1=self.revenue.astype(F32), sales_lag2=self.revenue.astype(F32), origin=self.origin,
+            ip_since=self.ip_since().astype(F32),
         )
         firms.zero(~self.alive)
         return firms
@@ -382,7 +405,8 @@ def _peer_districts(p, L: Layout, streams: ReplicateStreams):
     rank = p["innovation_rank"].astype(np.int64)
     above_v = np.where(rank >= 2, levels[np.arange(B), np.clip(rank - 2, 0, N_PEERS - 1)], levels[:, 0] + 0.1)
     below_v = np.where(rank <= N_PEERS, levels[np.arange(B), np.clip(rank - 1, 0, N_PEERS - 1)], levels[:, -1] - 0.1)
-    deviation = np.sum(index_components(p) - L.rank_reference[:, None], axis=0) / 4
+    deviation = (0.0 if L.rank_reference is None
+                 else np.sum(index_components(p) - L.rank_reference[:, None], axis=0) / 4)
     index0 = (above_v + below_v) / 2 + deviation
     peer_growth = (p["peer_index_growth"][:, None] + p["peer_index_spread"][:, None] * zp[:, N_PEERS:]) / 100
     return levels, peer_growth, index0
@@ -411,6 +435,9 @@ def _initial_district(p, L: Layout, f: Firms, streams: ReplicateStreams, hte_bac
     components0 = np.stack([np.maximum(p["rd_intensity"], 0.01), np.maximum(hte_count, 1) / gdp_m,
                             np.maximum(tb_count, 1) / gdp_m, np.maximum(muni, 1) / gdp_m], axis=1)
 
+    # the zone starts at its drawn readiness stage (3: already national, e.g. a calibration's
+    # simulated state of a later year)
+    htz_stage = np.clip(np.round(p["htz_readiness"]), R.HTZ_MUNICIPAL, R.HTZ_NATIONAL).astype(np.int64)
     open_inc = (L.inc_opens <= L.base_year).astype(float)
     tenants = np.round(p["incubator_occupancy"][:, None] * (L.inc_capacity * open_inc)[None, :])
     base_projects = streams.poisson(p["project_rate"][:, None])[:, 0]
@@ -418,8 +445,10 @@ def _initial_district(p, L: Layout, f: Firms, streams: ReplicateStreams, hte_bac
         gdp=gdp_m.copy(), cq_rd=p["cq_rd_intensity"].copy(), nonfirm_rd=np.maximum(0.0, total_rd - firm_rd),
         other_digital=(1 - p["digital_agent_share"]) * digital_va,
         digital_va_ratio=p["digital_agent_share"] * digital_va / np.maximum(digital_rev, 1e-9),
-        labour_supply=demand * (1 + p["rd_labour_slack"]), talents=np.zeros(B), national=np.zeros(B, bool),
-        projects=base_projects.astype(float), agri_standalone=np.maximum(0, p["agri_platforms"] - agri_firm_platforms),
+        labour_supply=demand * (1 + p["rd_labour_slack"]), talents=np.zeros(B),
+        national=htz_stage == R.HTZ_NATIONAL, htz_stage=htz_stage, htz_round=np.zeros(B, bool),
+        projects=p["university_projects"] + base_projects,
+        agri_standalone=np.maximum(0, p["agri_platforms"] - agri_firm_platforms),
         index0=index0, components0=components0, peers=levels, peer_growth=peer_growth,
         students=np.tile(L.univ_students, (B, 1)), maker=np.tile(L.univ_maker, (B, 1)).astype(np.int64),
         tenants=tenants, prev_hte_new=np.zeros(B), prev_upgrades=np.zeros((B, 2)),

@@ -38,6 +38,7 @@ def sample_parameters(scenario, streams: ReplicateStreams) -> dict[str, np.ndarr
         from ..scenario.posterior import read_posterior
 
         post = read_posterior(scenario.posterior_file)
+        post.check_base_year(scenario.horizon.base_year)     # never start one year's state in another
         rows = post.pick(u[:, -1])
         integer = {p.name for p, _ in specs if p.integer}
         for j, name in enumerate(post.names):

@@ -44,6 +44,7 @@ class Policy:
         fiscal_on = budget["fiscal_support"] > 0
         per_m = 1e6 if fiscal_on else float("inf")   # settings of an unfunded lever count as 0
         conditions = bool(self.get("tech_recruitment", "enforce_conditions", False))
+        cultivation = self.get("registration_campaign", "cultivation_share")   # 0 without the lever
         return LeverYear(
             budget=budget,
             hte_reward=self.get("fiscal_support", "hte_reward_cny") / per_m,
@@ -60,6 +61,8 @@ class Policy:
             recruit_median_revenue=self.get("tech_recruitment", "median_revenue_m_cny",
                                             NO_RECRUITMENT_MEDIAN_REVENUE_M_CNY),
             recruit_sector_mix=self.get("tech_recruitment", "sector_mix", None),
+            campaign_registration=budget["registration_campaign"] * (1 - cultivation),
+            campaign_cultivation=budget["registration_campaign"] * cultivation,
         )
 
 
@@ -84,6 +87,8 @@ class LeverYear:
     recruit_median_revenue: float  # median revenue of a recruited firm, m CNY (without the lever:
                                    # NO_RECRUITMENT_MEDIAN_REVENUE_M_CNY, never used)
     recruit_sector_mix: dict | None  # sector -> share of recruited firms (None: the population's)
+    campaign_registration: float = 0.0  # registration_campaign budget for the tech-based drive, m CNY
+    campaign_cultivation: float = 0.0   # registration_campaign budget for the HTE cultivation pool, m CNY
 
 
 def build_policy(scenario) -> Policy:

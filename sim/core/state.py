@@ -45,6 +45,7 @@ class Firms:
     sales_lag1: np.ndarray    # revenue one and two years ago
     sales_lag2: np.ndarray
     origin: np.ndarray        # int8: ORIGIN_*
+    ip_since: np.ndarray      # innovations since the last HTE certificate (or ever): fresh IP for renewal
 
     def prefix(self, width: int) -> "Firms":
         """Views of the first ``width`` slots of every array (writes go to the block's arrays)."""
@@ -55,7 +56,7 @@ class Firms:
         no alive mask. Exits are few, so this indexes them rather than sweeping every array."""
         idx = np.nonzero(mask)
         for name in ("revenue", "propensity", "rd_ratio", "knowledge", "hightech", "age", "rd_lag1",
-                     "rd_lag2", "sales_lag1", "sales_lag2", "hte_until", "platform", "alive", "industrial",
+                     "rd_lag2", "sales_lag1", "sales_lag2", "ip_since", "hte_until", "platform", "alive", "industrial",
                      "digital", "in_zone", "tech_based"):
             getattr(self, name)[idx] = 0
 
@@ -71,7 +72,9 @@ class District:
     digital_va_ratio: np.ndarray # value added per yuan of digital firms' revenue
     labour_supply: np.ndarray    # local R&D labour pool, FTE
     talents: np.ndarray          # high-level talents present
-    national: np.ndarray         # bool: national high-tech zone
+    national: np.ndarray         # bool: national high-tech zone (htz_stage == rules.HTZ_NATIONAL)
+    htz_stage: np.ndarray        # int: the zone's readiness stage, rules.HTZ_* (0 municipal .. 3 national)
+    htz_round: np.ndarray        # bool: a national round of zone approvals happened this year
     projects: np.ndarray         # university S&T projects, cumulative
     agri_standalone: np.ndarray  # agri platforms not held by modelled firms
     index0: np.ndarray           # Hechuan's log innovation index in the base year

@@ -58,6 +58,15 @@ def pick4(table: np.ndarray, first: np.ndarray, second: np.ndarray) -> np.ndarra
     return np.take_along_axis(table, kind.astype(np.intp), axis=1)
 
 
+def pick_kind(table: np.ndarray, *flags: np.ndarray) -> np.ndarray:
+    """Per firm, the entry of its replicate's row of a (block, 2**len(flags)) table at the index
+    the flags spell in binary, the first flag the highest bit (``pick4`` for more flags)."""
+    kind = np.zeros(flags[0].shape, np.uint8)
+    for flag in flags:
+        kind = kind * np.uint8(2) + flag.view(np.uint8)
+    return np.take_along_axis(table, kind.astype(np.intp), axis=1)
+
+
 def used_width(alive: np.ndarray) -> int:
     """The slots the block computes on: up to the highest living slot of any replicate, rounded
     up to whole groups of SLOT_GROUP (the capacity is a multiple of it)."""
@@ -81,6 +90,7 @@ class Year:
     ``YearContext``, per replicate)."""
 
     year: int
+    base_year: int            # the scenario's base year (firms' R&D propensities are measured in it)
     lv: LeverYear
     p: dict                   # parameters, (block,) each
     c: dict                   # the same as float32 (block, 1) columns, for the firm arrays
@@ -92,6 +102,10 @@ class Year:
     subsidised: np.ndarray    # firms the R&D subsidy is for
     eligible_rd: np.ndarray   # their R&D spending at start-of-year R&D ratios, m CNY (block,)
     subsidy_rate: np.ndarray  # the R&D subsidy rate paid, (block,)
+    hte_score_pass: np.ndarray   # probability a re-certification scores above the bar, (block,)
+    hte_field_share: np.ndarray  # per sector: HTEs still in the supported fields, (block, sectors) float32
+    campaign_reach: np.ndarray   # share of unregistered R&D firms the registration drive reaches, (block,)
+    campaign_pool: np.ndarray    # share of HTE candidates the cultivation pool coaches, (block,)
 
 
 def step(b: Block, L: Layout, pol: Policy, year: int, streams: ReplicateStreams, buf: Buffers) -> dict:
@@ -124,16 +138,21 @@ def start_year(b: Block, L: Layout, pol: Policy, year: int, streams: ReplicateSt
     f = full.prefix(M)
     free = ~full.alive
     z_macro = streams.normal(np.empty((B, 2)))
-    u_small = streams.uniform(np.empty((B, 1 + len(L.univ_capacity))))
+    u_small = streams.uniform(np.empty((B, D.n_district_uniforms(len(L.univ_capacity)))))
     growth = D.environment(d, p, z_macro)
     lv = pol.year(year - L.base_year - 1)
     subsidy_pot = D.subsidy_pot(d, lv)
     alive = f.alive.copy()
     subsidised = alive if lv.subsidy_all_firms else f.tech_based
     eligible_rd = row_total(f.rd_ratio * f.revenue * subsidised)
-    y = Year(year=year, lv=lv, p=p, c=b.params32, rules=L.rules, u=buf.u[:, :, :M], alive=alive, free=free,
+    n_unregistered = np.count_nonzero(alive & ~f.tech_based & (f.propensity > 0), axis=1)
+    reach, pool = D.campaign_reach(p, lv, n_unregistered, d.hte_backlog)
+    y = Year(year=year, base_year=L.base_year, lv=lv, p=p, c=b.params32, rules=L.rules, u=buf.u[:, :, :M],
+             alive=alive, free=free,
              growth=growth, subsidised=subsidised, eligible_rd=eligible_rd,
-             subsidy_rate=R.subsidy_rate_paid(lv.subsidy_rate, subsidy_pot, eligible_rd))
+             subsidy_rate=R.subsidy_rate_paid(lv.subsidy_rate, subsidy_pot, eligible_rd),
+             hte_score_pass=D.hte_score_pass(p, L.rules), hte_field_share=D.hte_field_shares(p).astype(F32),
+             campaign_reach=reach, campaign_pool=pool)
     return y, f, u_small
 
 
@@ -149,16 +168,21 @@ class RdPlan:
 def plan_rd(f: Firms, y: Year) -> RdPlan:
     """Each firm's R&D: target R&D/sales from the after-tax user cost (subsidy, super-deduction,
     HTE tax), bunching at the HTE band, partial adjustment; the staff that budget pays for. The
-    user cost takes four values per replicate (HTE or not, subsidised or not): the rules are
-    evaluated on those, then each firm picks its own (kind = 2 hte + subsidised)."""
+    user cost takes sixteen values per replicate (HTE or not, subsidised or not, ...): the rules are
+    evaluated on those, then each firm picks its own (kind = 8 hte + 4 subsidised + 2 manufacturing
+    + tech-based SME: the super-deduction in force this year and in the base year depends on the
+    last two, ``rules.superdeduction_rate``)."""
     c, p, rules = y.c, y.p, y.rules
-    hte_kind = np.array([False, False, True, True])
-    sub_kind = np.array([0.0, 1.0, 0.0, 1.0])
-    uc = R.rd_user_cost(y.subsidy_rate[:, None] * sub_kind, hte_kind, rules)
-    uc_ref = R.rd_user_cost(0.0, hte_kind, rules, superdeduction=rules.superdeduction_extra_base)
+    k = np.arange(16)
+    hte_kind, sub_kind, manu_kind, tsme_kind = k >= 8, (k >> 2) & 1, ((k >> 1) & 1) == 1, (k & 1) == 1
+    d_now = R.superdeduction_rate(y.year, manu_kind, tsme_kind, rules, y.base_year)
+    d_ref = R.superdeduction_rate(y.base_year, manu_kind, tsme_kind, rules, y.base_year)
+    uc = R.rd_user_cost(y.subsidy_rate[:, None] * sub_kind, hte_kind, rules, superdeduction=d_now)
+    uc_ref = R.rd_user_cost(0.0, hte_kind, rules, superdeduction=d_ref)
     ip_mult = D.ip_multiplier(p, y.lv)
     response = R.rd_target_ratio(1.0, uc, uc_ref, p["rd_cost_elasticity"][:, None], ip_mult[:, None]).astype(F32)
-    target = f.propensity * pick4(response, R.hte_valid(f.hte_until, y.year), y.subsidised)
+    tech_sme = f.tech_based & R.tech_sme_size_ok(f.revenue / c["revenue_per_employee"], f.revenue, rules)
+    target = f.propensity * pick_kind(response, R.hte_valid(f.hte_until, y.year), y.subsidised, f.industrial, tech_sme)
     band = R.hte_rd_threshold(f.revenue, rules)
     target = R.bunch_to_threshold(target, band, c["hte_bunching_margin"], f.tech_based)
     ratio = np.minimum(R.rd_adjust(f.rd_ratio, target, c["rd_adjust_speed"]), F32(0.5))  # stays 0 without R&D
@@ -238,6 +262,7 @@ class Pending:
     propensity: np.ndarray = None
     granted: np.ndarray = None        # HTE certificate granted this year (first or renewed)
     hte_until: np.ndarray = None
+    ip_since: np.ndarray = None       # innovations since the last certificate, at the end of the year
     hte_end: np.ndarray = None        # holds a valid certificate at the end of the year
     first_grants: np.ndarray = None   # first certificates, per replicate
     waiting: np.ndarray = None        # eligible first applicants not certified, per replicate
@@ -291,17 +316,30 @@ def _certify(f: Firms, y: Year, hired: Hired, new: Pending) -> None:
     eligible = alive & R.hte_eligible(f.age, rd3, f.revenue, st, new.hightech, new.knowledge, rules)
     renewing = alive & (f.hte_until == year - 1)
     first = alive & (f.hte_until < year - 1)
-    p_grant = R.hte_grant_probability(renewing, first, c["hte_apply_prob"], c["hte_reward_response"], y.lv.hte_reward,
-                                      c["hte_approval_rate"], c["hte_renew_prob"])
+    ip_now = f.ip_since + new.success
+    p_renew = R.hte_renewal_probability(ip_now, c["hte_ip_per_innovation"], _field_share(f, y),
+                                        y.hte_score_pass[:, None].astype(F32))
+    apply_prob = R.campaign_probability(c["hte_apply_prob"], y.campaign_pool[:, None].astype(F32),
+                                        c["campaign_apply_lift"])
+    p_grant = R.hte_grant_probability(renewing, first, apply_prob, c["hte_reward_response"], y.lv.hte_reward,
+                                      c["hte_approval_rate"], p_renew)
     new.granted = eligible & (u[:, U_CERT] < p_grant)
     new.hte_until = np.where(new.granted, R.hte_until_after_grant(year, rules), f.hte_until).astype(np.int16)
+    new.ip_since = R.ip_since_update(f.ip_since, new.success, new.granted) * alive
     new.hte_end = alive & R.hte_valid(new.hte_until, year)
     new.first_grants = np.count_nonzero(new.granted & first, axis=1)
     new.waiting = np.count_nonzero(eligible & first & ~new.granted, axis=1)
     tb_eligible = R.tech_based_eligible(employees, f.revenue, new.ratio, st, new.knowledge, new.hte_end, f.platform,
                                         rules)
+    register_prob = R.campaign_probability(c["tb_register_prob"], y.campaign_reach[:, None].astype(F32),
+                                           c["campaign_register_lift"])
     new.tech_based = alive & R.tech_based_update(f.tech_based, tb_eligible, u[:, U_TECH_BASED],
-                                                 c["tb_register_prob"], c["tb_lapse_prob"])
+                                                 register_prob, c["tb_lapse_prob"])
+
+
+def _field_share(f: Firms, y: Year) -> np.ndarray:
+    """Per firm, its sector's share of HTEs whose products are in the supported fields (float32)."""
+    return np.take_along_axis(y.hte_field_share, f.sector.astype(np.intp), axis=1)
 
 
 def _upgrade(f: Firms, y: Year, hired: Hired, new: Pending) -> None:
@@ -344,7 +382,7 @@ def advance(f: Firms, y: Year, hired: Hired, new: Pending) -> None:
     f.sales_lag1[...] = f.revenue
     f.revenue[...], f.rd_ratio[...], f.propensity[...] = new.revenue, new.ratio, new.propensity
     f.knowledge[...], f.hightech[...] = new.knowledge, new.hightech
-    f.tech_based[...], f.hte_until[...] = new.tech_based, new.hte_until
+    f.tech_based[...], f.hte_until[...], f.ip_since[...] = new.tech_based, new.hte_until, new.ip_since
     f.platform[...], f.digital[...] = new.platform, new.digital
     f.age += y.alive
     f.zero(new.exits)

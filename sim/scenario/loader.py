@@ -202,15 +202,16 @@ def _validate(data: dict, source: str, layers: Layers | None = None) -> Scenario
 
 def _check_run_inputs(scenario: Scenario, file_of, source: str) -> None:
     """Everything a run reads before it simulates, beyond the scenario files themselves: the
-    posterior file, read and checked in full (it is small). A ScenarioError at ``posterior.file``
-    of the file that set it, saying how to fix the path (not to recalibrate)."""
+    posterior file, read and checked in full (it is small), and its base year against the
+    scenario's. A ScenarioError at ``posterior.file`` of the file that set it, saying how to fix
+    it (a broken path: fix the path, not recalibrate)."""
     path = scenario.posterior_file
     if path is None:
         return
     from .posterior import PosteriorError, read_posterior
 
     try:
-        read_posterior(path)
+        read_posterior(path).check_base_year(scenario.horizon.base_year)
     except PosteriorError as exc:
         named = "" if exc.file in exc.message else f" '{exc.file}'"
         issue = Issue(f"cannot use the posterior file{named}{exc.place}: {exc.message}", field="posterior.file",

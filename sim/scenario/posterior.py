@@ -2,7 +2,9 @@
 draws from. (The calibration writes them: ``sim/calibration/posterior.py``.)
 
 A posterior file is a CSV table, one row per sample: a ``weight`` column (importance weights,
-any non-negative scale) and one column per calibrated parameter, named as in the parameter
+any non-negative scale), a ``base_year`` column (the year whose simulated state the samples'
+start values are: the calibration's last hindcast year, the same in every row) and one column per
+calibrated parameter, named as in the parameter
 registry (``sim/parameters.py``; e.g. ``knowledge_productivity``, ``hte_apply_prob``). A
 scenario that names a posterior file::
 
@@ -35,6 +37,7 @@ from ..limits import MAX_CSV_BYTES
 from .inputs import CSV_SUFFIX, read_bounded
 
 WEIGHT = "weight"
+BASE_YEAR = "base_year"
 WHAT = "posterior file"
 
 #: what to do about a posterior.file that names no usable file (a scenario copied elsewhere)
@@ -68,6 +71,18 @@ class Posterior:
     samples: np.ndarray
     weights: np.ndarray
     path: str = ""
+    base_year: int = 0          # the year of the state the samples start from
+
+    def check_base_year(self, base_year: int) -> None:
+        """A forecast starts where its posterior ends: refuse a scenario of another base year
+        (it would start the state of one year in another, silently)."""
+        if base_year != self.base_year:
+            raise PosteriorError(
+                self.path, f"its samples hold the simulated state of {self.base_year}, but the scenario's "
+                f"horizon.base_year is {base_year}: a forecast must start in the year its posterior ends. Set "
+                f"[horizon] base_year = {self.base_year}, or refit the calibration so that its hindcast ends in "
+                f"{base_year} (innovsim calibrate; the hindcast ends at the latest observed year unless "
+                "[hindcast] end_year says otherwise)", column=BASE_YEAR, allowed=f"base_year = {base_year}")
 
     def pick(self, u: np.ndarray) -> np.ndarray:
         """Sample indices for uniforms ``u`` (inverse CDF of the weights)."""
@@ -128,7 +143,7 @@ def _parse(path: str, data: bytes) -> Posterior:
                              allowed=f"a '{WEIGHT}' column and one column per calibrated parameter")
     if df.empty:
         raise PosteriorError(path, "the file has no samples")
-    names = [c for c in df.columns if c != WEIGHT]
+    names = [c for c in df.columns if c not in (WEIGHT, BASE_YEAR)]
     registry = {p.name: p for p in parameters.ALL}
     for c in names:
         if c not in registry:
@@ -145,10 +160,24 @@ def _parse(path: str, data: bytes) -> Posterior:
             if not (isinstance(v, (int, float)) and math.isfinite(v) and p.low <= v <= p.high):
                 raise PosteriorError(path, f"{v!r} is outside the parameter's allowed range", line=i, column=c,
                                      allowed=f"{p.low:g}..{p.high:g} {p.unit}")
+    base_year = _base_year(path, df)
     w = df[WEIGHT].to_numpy(float)
     if w.sum() <= 0:
         raise PosteriorError(path, "the weights sum to 0", column=WEIGHT, allowed="weights with a positive sum")
-    return Posterior(tuple(names), df[names].to_numpy(float), w / w.sum(), path)
+    return Posterior(tuple(names), df[names].to_numpy(float), w / w.sum(), path, base_year)
+
+
+def _base_year(path: str, df) -> int:
+    """The one base year of every sample (files made before it was recorded cannot be used)."""
+    if BASE_YEAR not in df.columns:
+        raise PosteriorError(path, f"no '{BASE_YEAR}' column: the file does not say which year's state its samples "
+                             "hold (it was written by an older version); refit it with innovsim calibrate",
+                             allowed=f"a '{BASE_YEAR}' column, the same year in every row")
+    years = set(df[BASE_YEAR].tolist())
+    if len(years) != 1 or not all(isinstance(y, (int, float)) and float(y).is_integer() for y in years):
+        raise PosteriorError(path, f"the samples disagree on their year ({sorted(map(str, years))[:4]})",
+                             column=BASE_YEAR, allowed="one whole year, the same in every row")
+    return int(years.pop())
 
 
 def calibrated_names(scenario) -> set[str]:

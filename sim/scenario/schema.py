@@ -253,6 +253,18 @@ class HTZUpgrade(Lever):
     """The drive for national high-tech zone status: planning, key projects, the torch base."""
 
 
+class RegistrationCampaign(Lever):
+    """科技型企业入库与高企培育 (the 双倍增 drive): the district's drive to register tech-based firms
+    (科技型企业评价入库) and to cultivate HTE candidates in a cultivation pool (高新技术企业培育库).
+    The registration drive reaches unregistered R&D firms (service agencies, training, rewards for
+    registering) and raises the registration odds of the eligible ones; the pool coaches firms
+    that meet the HTE bars and raises their odds of applying."""
+
+    cultivation_share: float = Field(0.5, ge=0, le=1,
+                                     description="share of the budget for the HTE cultivation pool "
+                                                 "(rest: the tech-based registration drive)")
+
+
 class Levers(Strict):
     fiscal_support: FiscalSupport | None = None
     talent_plan: TalentPlan | None = None
@@ -263,6 +275,7 @@ class Levers(Strict):
     agri_st: AgriST | None = None
     ip_protection: IPProtection | None = None
     htz_upgrade: HTZUpgrade | None = None
+    registration_campaign: RegistrationCampaign | None = None
 
     def active(self) -> dict[str, Lever]:
         return {k: v for k, v in self if v is not None}

@@ -1,0 +1,134 @@
+"""The nowcast: the forecast starts at the latest observed year and agrees with every observed event.
+
+- the base-year trap: a scenario whose base year is not its posterior's is an error (exit 2 and one
+  paragraph), the old silent start of 2022's state "in 2025" included;
+- events condition the calibration: with an observed event added (a stricter rank), every particle
+  of the fit agrees with it; the distance is infinite for a simulation that contradicts one;
+- the shipped posterior ends in the latest observed year, every observed event holds in every one
+  of its particles, and no replicate of the baseline starts with the zone national;
+- the calibration's window ends at the latest observed figure.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from conftest import BASELINE, run_cli
+
+ROOT = Path(__file__).resolve().parents[1]
+OBSERVED = ROOT / "calibration" / "data" / "observed.csv"
+POSTERIOR = ROOT / "calibration" / "posterior"
+
+
+def variant(tmp_path: Path, body: str, name: str = "variant") -> Path:
+    path = tmp_path / f"{name}.toml"
+    path.write_text(f'extends = "{BASELINE.as_posix()}"\n[meta]\nname = "{name}"\n{body}', encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("command", ["validate", "run"])
+def test_a_base_year_that_is_not_the_posteriors_is_an_error(tmp_path, command):
+    path = variant(tmp_path, "[horizon]\nbase_year = 2022\n")
+    extra = ["--runs", 4, "--quiet", "--out", tmp_path / "out"] if command == "run" else []
+    code, _, err = run_cli(command, path, *extra)
+    assert code == 2 and "Traceback" not in err
+    for needle in ("posterior.file", "state of 2025", "base_year is 2022", "base_year = 2025"):
+        assert needle in err, err
+    assert not (tmp_path / "out" / "summary.json").exists()
+
+
+def test_the_old_silent_trap_a_2022_posterior_started_in_2025_is_refused(tmp_path):
+    """Before the nowcast, a variant with base_year = 2025 ran silently on the 2022 state."""
+    old = (ROOT / "calibration" / "posterior_2022" / "posterior.csv").as_posix()
+    path = variant(tmp_path, f'[posterior]\nfile = "{old}"\n')
+    code, _, err = run_cli("run", path, "--runs", 4, "--quiet")
+    assert code == 2 and "state of 2022" in err and "base_year is 2025" in err, err
+
+
+def test_the_api_refuses_the_mismatch_too(tmp_path):
+    from sim.errors import UserError
+    from sim.execution import run_replicates
+    from sim.scenario import load_scenario
+
+    scenario = load_scenario(variant(tmp_path, "[horizon]\nbase_year = 2022\n"))
+    with pytest.raises(UserError, match="state of 2025"):
+        run_replicates(scenario, runs=2, workers=1)
+
+
+def test_the_shipped_posterior_starts_in_the_latest_observed_year():
+    from sim.calibration.observations import load_observations
+    from sim.scenario import load_scenario
+
+    post = pd.read_csv(POSTERIOR / "posterior.csv")
+    latest = load_observations(OBSERVED).last_year
+    assert set(post["base_year"]) == {latest} == {load_scenario(BASELINE).horizon.base_year}
+
+
+def test_every_observed_event_holds_in_every_particle_of_the_shipped_fit():
+    pred = pd.read_csv(POSTERIOR / "predictive.csv", keep_default_na=False)
+    events = pred[pred["event"] != ""]
+    assert {"hc_national_htz", "hc_rank_worse_than"} <= set(events["series"])
+    assert (events["holds"] == 1).all(), events[["series", "year", "holds"]]
+
+
+def test_no_baseline_replicate_starts_against_an_observed_event(baseline_scenario):
+    from sim.execution import run_replicates
+
+    res = run_replicates(baseline_scenario, runs=300, seed=3, workers=1)
+    base = res.year_index(baseline_scenario.horizon.base_year)
+    assert (res.indicator("national_htz")[:, base] == 0).all(), "the zone is not national in 2025"
+
+
+def test_a_contradicted_event_makes_the_distance_infinite():
+    from sim.calibration.hindcast import Summary, distance
+
+    summaries = [Summary("hc_gdp", 2022, 1000, 10, "level", "gdp", 2017),
+                 Summary("hc_rank_worse_than", 2023, 8, 0.5, "level", "innovation_rank", 2017, event="above"),
+                 Summary("hc_national_htz", 2024, 0, 0.5, "level", "national_htz", 2017, event="equal")]
+    x = np.array([[1000, 12, 0], [1010, 8, 0], [990, 20, 1], [1020, 9, 0]], float)
+    d = distance(summaries)(x)
+    assert d[0] == 0 and np.isinf(d[1]) and np.isinf(d[2]) and d[3] == pytest.approx(2.0)
+
+
+def test_a_synthetic_event_holds_in_every_particle(tmp_path):
+    """An added event (Hechuan worse than 16th in 2024, which the prior often violates) holds in
+    100% of the fit's particles, while without it many prior draws break it."""
+    from sim.calibration.targets import budget_copy
+
+    observed = tmp_path / "observed.csv"
+    observed.write_text(OBSERVED.read_text(encoding="utf-8").rstrip("\n")
+                        + "\nhc_rank_worse_than,2024,16,rank,0,test: a synthetic event,high,\n", encoding="utf-8")
+    targets = budget_copy(ROOT / "calibration" / "targets.toml", tmp_path, "targets.toml", observed,
+                          population=40, generations=2, batch=64)
+    code, _, err = run_cli("calibrate", targets, "--out", tmp_path / "fit", "--workers", 2, "--quiet")
+    assert code == 0, err
+    pred = pd.read_csv(tmp_path / "fit" / "predictive.csv", keep_default_na=False)
+    row = pred[(pred["series"] == "hc_rank_worse_than") & (pred["year"] == 2024)].iloc[0]
+    assert row["holds"] == 1 and row["p5"] > 16
+    assert float(row["prior_p5"]) > 16, "generation 0 keeps only prior draws that agree with the events"
+    import json
+
+    first = json.loads((tmp_path / "fit" / "history.json").read_text())["generations"][0]
+    assert first["simulations"] > 40, "prior draws that broke the event were drawn again"
+
+
+def test_a_posterior_rank_is_the_start_rank_as_it_is(baseline_scenario):
+    """The posterior's rank is that of the particle's own simulated state, so the forecast starts
+    at exactly that rank (no shift by the start values' deviation, which would count it twice)."""
+    from sim.core.engine import CoreSimulator
+    from sim.core.init import initial_block
+    from sim.core.params import sample_parameters
+    from sim.core.step import measure
+    from sim.core.streams import INITIAL, PARAMETERS, ReplicateStreams
+
+    sim_ = CoreSimulator.of(baseline_scenario)
+    reps = np.arange(12)
+    params = sample_parameters(baseline_scenario, ReplicateStreams(4, reps, PARAMETERS))
+    block = initial_block(baseline_scenario, sim_.layout, params, ReplicateStreams(4, reps, INITIAL))
+    start = measure(block, sim_.layout, sim_.layout.base_year)
+    np.testing.assert_array_equal(start["innovation_rank"], params["innovation_rank"])
+    assert len(set(params["innovation_rank"])) > 1, "the ranks come from several particles"
