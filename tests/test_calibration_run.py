@@ -16,6 +16,10 @@ import pytest
 from conftest import run_cli
 from sim.calibration.targets import budget_copy
 
+# each fit runs the 2017-2025 hindcast with its events (about 15-25 s a fit on 2 cores): the module
+# is CI's second step (python -m pytest -m slow), so the default suite stays under 5 minutes
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[1]
 TARGETS = ROOT / "calibration" / "targets.toml"
 OBSERVED = ROOT / "calibration" / "data" / "observed.csv"
@@ -171,7 +175,6 @@ def test_out_of_sample_years_are_predicted_not_fitted(tmp_path):
     assert (tmp_path / "a" / "posterior.csv").read_bytes() == (tmp_path / "b" / "posterior.csv").read_bytes()
 
 
-@pytest.mark.slow
 def test_parameter_recovery_on_a_small_budget(tmp_path):
     """Figures simulated from known parameter values (drawn from the prior) are fitted; the 90%
     credible intervals contain the true values in at least 80% of (parameter, trial) pairs over 4

@@ -35,7 +35,12 @@ def test_there_are_notebooks():
     assert NOTEBOOKS, f"no notebooks found in {NOTEBOOK_DIR}"
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+# the calibration notebook fits the 2017-2025 hindcast (about a minute): CI's slow step runs it
+SLOW_NOTEBOOKS = {"03_calibration.ipynb"}
+
+
+@pytest.mark.parametrize("path", [pytest.param(p, marks=pytest.mark.slow) if p.name in SLOW_NOTEBOOKS else p
+                                  for p in NOTEBOOKS], ids=[p.name for p in NOTEBOOKS])
 def test_notebook_executes(path, monkeypatch):
     # the kernel is a child process: it inherits this environment
     monkeypatch.setenv("INNOVSIM_NB_RUNS", RUNS)

@@ -94,6 +94,7 @@ def test_a_contradicted_event_makes_the_distance_infinite():
     assert d[0] == 0 and np.isinf(d[1]) and np.isinf(d[2]) and d[3] == pytest.approx(2.0)
 
 
+@pytest.mark.slow
 def test_a_synthetic_event_holds_in_every_particle(tmp_path):
     """An added event (Hechuan worse than 16th in 2024, which the prior often violates) holds in
     100% of the fit's particles, while without it many prior draws break it."""

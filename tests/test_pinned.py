@@ -23,7 +23,7 @@ def _executor(kind: str):
             "dask_local": lambda: DaskCluster(local_workers=2)}[kind]()
 
 
-@pytest.mark.parametrize("kind", ["in_process", "two_processes",
+@pytest.mark.parametrize("kind", ["in_process", pytest.param("two_processes", marks=pytest.mark.slow),
                                   pytest.param("dask_local", marks=pytest.mark.slow)])
 def test_every_shipped_file_reproduces_its_pinned_numbers(kind, tmp_path):
     digests = compute_all(tmp_path, _executor(kind))
