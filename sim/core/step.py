@@ -52,15 +52,9 @@ def _by_sector(mask: np.ndarray, sector_key: np.ndarray) -> np.ndarray:
     return np.bincount(sector_key.ravel(), weights=mask.ravel(), minlength=B * N_SECTORS).reshape(B, N_SECTORS)
 
 
-def pick4(table: np.ndarray, first: np.ndarray, second: np.ndarray) -> np.ndarray:
-    """Per firm, the entry ``2 * first + second`` of its replicate's row of a (block, 4) table."""
-    kind = first.view(np.uint8) * np.uint8(2) + second.view(np.uint8)
-    return np.take_along_axis(table, kind.astype(np.intp), axis=1)
-
-
 def pick_kind(table: np.ndarray, *flags: np.ndarray) -> np.ndarray:
     """Per firm, the entry of its replicate's row of a (block, 2**len(flags)) table at the index
-    the flags spell in binary, the first flag the highest bit (``pick4`` for more flags)."""
+    the flags spell in binary, the first flag the highest bit (two flags: ``2 * first + second``)."""
     kind = np.zeros(flags[0].shape, np.uint8)
     for flag in flags:
         kind = kind * np.uint8(2) + flag.view(np.uint8)
@@ -368,7 +362,7 @@ def _grow_and_exit(f: Firms, L: Layout, y: Year, new: Pending) -> None:
     young_kind, tech_kind = np.array([0.0, 0.0, 10.0, 10.0]), np.array([False, True, False, True])
     exit_kind = R.exit_probability(p["exit_rate"][:, None], young_kind, tech_kind, p["young_exit_multiplier"][:, None],
                                    p["tech_exit_protection"][:, None], relief[:, None]).astype(F32)
-    p_exit = pick4(exit_kind, f.age >= 5, new.tech_based)
+    p_exit = pick_kind(exit_kind, f.age >= 5, new.tech_based)
     lead = np.arange(y.alive.shape[1]) < L.n_leading
     new.exits = y.alive & ~lead & (u[:, U_EXIT] < p_exit)
 

@@ -74,13 +74,14 @@ class SweepStore:
                                                           "replicates or seed)", "version": "innovsim version"})
         if restart:
             _remove_database(self.path)
+        self.saved = self.saved_results()     # read (and checked) once: the database is checked against them
         self.db = self._open_database(sweep, design)
 
     def _open_database(self, sweep, design) -> sqlite3.Connection:
         """Open (or create) the database and check it against the records; a damaged one (it
         cannot be read, or its rows differ from the records: SQLite keeps no checksums) is set
         aside and rebuilt from the records."""
-        saved = self.saved_results()
+        saved = self.saved
         try:
             db = self._connect(sweep, design)
             try:
@@ -130,7 +131,7 @@ class SweepStore:
 
     def done(self) -> set[int]:
         """Points finished successfully (failed points are tried again)."""
-        return {r.point for r in self.saved_results() if r.ok}
+        return {r.point for r in self.saved if r.ok}
 
     def save(self, r: PointResult) -> None:
         """Record one point: its checkpoint record (successful points), then its rows, all or nothing."""
