@@ -19,6 +19,16 @@ from . import parameters
 from .scenario.distributions import as_dist
 
 BEGIN, END = "<!-- BEGIN PARAMETER TABLE (generated) -->", "<!-- END PARAMETER TABLE -->"
+CONST_BEGIN, CONST_END = "<!-- BEGIN CONSTANTS TABLE (generated) -->", "<!-- END CONSTANTS TABLE -->"
+
+# the source of a lever field the scenario leaves at its schema default (no line, so no comment)
+LEVER_DEFAULTS = {
+    "end_year": "assumption: funded to the horizon: the plan names no end date for its measures",
+    "ramp_years": "assumption: no phase-in: the plan's measures build on programmes already running",
+    "growth_pct": "assumption: flat nominal budgets: district budgets are not public, so no growth path is known",
+}
+# a source cell that names its kind but gives no reasoning (docs/ODD.md allows none)
+BARE = {"assumption", "estimate", "obs", "derived", "literature", "law", ""}
 
 
 def _comments(toml_text: str) -> dict[tuple[str, str], str]:
@@ -101,7 +111,7 @@ def parameter_table(scenario, toml_text: str) -> str:
                   "|---|---|---|---|---|---|"]
         values = getattr(scenario, section)
         for p in params.values():
-            note = notes.get((section, p.name), "").replace("|", "/") or "assumption (see the baseline file)"
+            note = notes.get((section, p.name), "").replace("|", "/")
             default = fitted.get(p.name, "") + describe(getattr(values, p.name))
             lines.append(f"| `{p.name}` | {p.meaning} | {p.unit} | {default} "
                          f"| {_fmt(p.low)} – {_fmt(p.high)} | {note} |")
@@ -124,6 +134,8 @@ def lever_table(scenario, toml_text: str) -> str:
             value = getattr(lever, name) if lever is not None else "(inactive)"
             meaning = (f.description or "").replace("|", "/")
             note = notes.get((f"levers.{key}", name), "").replace("|", "/")
+            if not note and lever is not None and name not in lever.model_fields_set:
+                note = LEVER_DEFAULTS.get(name, "")
             lines.append(f"| `{key}` | `{name}` | {meaning} | {value} | {note} |")
     return "\n".join(lines) + "\n"
 
@@ -141,8 +153,40 @@ def population_table(scenario, toml_text: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+def constants_table() -> str:
+    """Markdown table of the structural constants that stay in the code (``sim.constants``)."""
+    from .constants import constants
+
+    lines = ["| where | constant | value | source or assumption | in the code |", "|---|---|---|---|---|"]
+    for c in constants():
+        code = f"`{c.code.__module__}.{c.code.__qualname__}`"
+        lines.append(f"| {c.where} | {c.what} | {c.value} | {c.reasoning} | {code} |")
+    return "\n".join(lines) + "\n"
+
+
+def unsourced_rows(block: str) -> list[str]:
+    """The table rows of a generated block with an empty cell, or a source cell (the last) that
+    names its kind ("assumption", "obs", ...) without the reasoning or the reference."""
+    out = []
+    for line in block.splitlines():
+        if not line.startswith("| ") or set(line) <= set("|-") or line.startswith("| name |") \
+                or line.startswith("| lever |") or line.startswith("| field |") or line.startswith("| where |"):
+            continue
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if any(not c for c in cells) or cells[-1].rstrip(".:").strip().lower() in BARE:
+            out.append(line)
+    return out
+
+
+def _replace_block(text: str, begin: str, end: str, block: str, doc: Path) -> str:
+    if begin not in text or end not in text:
+        raise SystemExit(f"{doc}: markers {begin} ... {end} not found")
+    return text[:text.index(begin)] + block + text[text.index(end) + len(end):]
+
+
 def update(doc: Path, scenario_path: Path) -> bool:
-    """Rewrite the generated block of ``doc``; True if it changed."""
+    """Rewrite the generated blocks of ``doc`` (the parameter tables and the constants table);
+    True if it changed."""
     from .scenario.loader import load_scenario
 
     scenario = load_scenario(scenario_path)
@@ -151,9 +195,8 @@ def update(doc: Path, scenario_path: Path) -> bool:
                        "#### Firm population (`[population]`)", "", population_table(scenario, text),
                        "#### Levers (`[levers.*]`)", "", lever_table(scenario, text), END])
     old = doc.read_text(encoding="utf-8")
-    if BEGIN not in old or END not in old:
-        raise SystemExit(f"{doc}: markers {BEGIN} ... {END} not found")
-    new = old[:old.index(BEGIN)] + block + old[old.index(END) + len(END):]
+    new = _replace_block(old, BEGIN, END, block, doc)
+    new = _replace_block(new, CONST_BEGIN, CONST_END, "\n".join([CONST_BEGIN, "", constants_table(), CONST_END]), doc)
     if new != old:
         doc.write_text(new, encoding="utf-8")
     return new != old

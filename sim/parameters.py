@@ -31,10 +31,15 @@ class Param:
     high: float
     meaning: str
     integer: bool = False
+    # a structural constant of the model's form moved from the code into the registry (issue 12):
+    # it draws its uniform from a stream of its own (``sim.core.params``), so moving it left every
+    # other parameter's draw, and every result, unchanged
+    structural: bool = False
 
 
-def _p(section: str, rows: list[tuple]) -> list[Param]:
-    return [Param(name, section, unit, lo, hi, meaning, *rest) for name, unit, lo, hi, meaning, *rest in rows]
+def _p(section: str, rows: list[tuple], structural: bool = False) -> list[Param]:
+    return [Param(name, section, unit, lo, hi, meaning, *rest, structural=structural)
+            for name, unit, lo, hi, meaning, *rest in rows]
 
 
 INITIAL = _p("initial", [
@@ -212,7 +217,34 @@ RULES = _p("rules", [
     ("platform_min_rd_national", "m_CNY", 0, INF, "R&D spending needed for a national-level platform"),
 ])
 
-ALL: list[Param] = INITIAL + UNCERTAINTIES + RULES
+# Structural constants that were numbers in the engines' code until issue 12, now parameters so
+# that a screening can vary them; their values and reasons are in the scenario like every other
+# parameter's. (The model's other fixed numbers stay in code: ``sim.constants`` lists them.)
+STRUCTURAL = _p("initial", [
+    ("rd_propensity_sigma", "log_sd", 0, 3, "spread (lognormal σ) of incumbent R&D firms' R&D propensity before it is "
+                                            "scaled to the drawn R&D intensity"),
+    ("firm_age_mean", "years", 0.5, 40, "mean age of incumbent firms in the base year (1 + an exponential, at most 40)"),
+], structural=True) + _p("uncertainties", [
+    ("student_growth", "pct_per_year", -10, 20, "annual growth of university enrolment"),
+    ("study_years", "years", 1, 10, "years of study: a university's graduates a year are its students / this"),
+    ("htz_index_bonus", "log_points", 0, 1, "rise of Hechuan's log innovation index once its zone is national"),
+    ("hte_bunching_target", "ratio", 1, 1.5, "R&D / sales a bunching firm aims at, relative to its HTE band threshold"),
+    ("max_rd_propensity", "share", 0.01, 1, "highest R&D propensity (R&D / sales at base-year user cost) a firm "
+                                            "reaches by learning, and in the start state"),
+    ("max_rd_ratio", "share", 0.01, 1, "highest R&D / sales a firm spends in a year"),
+    ("young_firm_age", "years", 0, 40, "age below which a firm counts as young (young_exit_multiplier)"),
+    ("new_rd_propensity", "share", 0, 0.5, "median R&D propensity of a firm's newly set-up R&D team"),
+    ("rd_propensity_spread", "log_sd", 0, 3, "spread (sd of a log-uniform) of new R&D teams' and entrants' R&D "
+                                             "propensity"),
+    ("entrant_rd_propensity", "share", 0, 0.5, "median R&D propensity of an entrant doing R&D (a recruited firm at "
+                                               "least the lever's minimum)"),
+    ("min_user_cost", "share", 0.01, 1, "lowest after-tax cost of one yuan of R&D to a firm, however large the "
+                                        "subsidy"),
+    ("financing_relief_cap", "share", 0, 1, "largest fall of a tech firm's exit odds that financing support buys"),
+    ("htz_hazard_cap", "per_year", 0, 1, "highest annual probability the zone moves up a readiness stage"),
+], structural=True)
+
+ALL: list[Param] = INITIAL + UNCERTAINTIES + RULES + STRUCTURAL
 BY_SECTION: dict[str, dict[str, Param]] = {
     sec: {p.name: p for p in ALL if p.section == sec} for sec in ("initial", "uncertainties", "rules")
 }

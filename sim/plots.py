@@ -38,11 +38,12 @@ BAND_COLOR = "#2b6cb0"
 TARGET_COLOR = "#c53030"
 
 
-@functools.lru_cache(maxsize=1)
-def cjk_font() -> str | None:
-    """Name of an installed font with Chinese glyphs, or None."""
-    from matplotlib import font_manager
+# file names of CJK fonts (fonts-noto-cjk, fonts-wqy-*, Source Han, Droid fallback): searched on
+# disk when matplotlib's font cache predates their installation
+CJK_FILES = ("notosanscjk", "notoserifcjk", "notosanssc", "sourcehansans", "wqy-", "wqy_", "droidsansfallback")
 
+
+def _cached_cjk_font(font_manager) -> str | None:
     installed = {f.name for f in font_manager.fontManager.ttflist}
     for name in CJK_FONTS:
         if name in installed:
@@ -50,12 +51,35 @@ def cjk_font() -> str | None:
     return next((n for n in sorted(installed) if "CJK" in n), None)
 
 
+@functools.lru_cache(maxsize=1)
+def cjk_font() -> str | None:
+    """Name of an installed font with Chinese glyphs, or None.
+
+    Matplotlib caches its font list (``~/.cache/matplotlib``) and does not see a font installed
+    after the cache was built. So when the cache knows no CJK font, the system's font folders are
+    searched for CJK font files, which are added to this process's font manager: installing
+    ``fonts-noto-cjk`` takes effect without clearing the cache.
+    """
+    from matplotlib import font_manager
+
+    found = _cached_cjk_font(font_manager)
+    if found is not None:
+        return found
+    for path in sorted(font_manager.findSystemFonts()):
+        if any(key in path.lower().replace(" ", "") for key in CJK_FILES):
+            try:
+                font_manager.fontManager.addfont(path)
+            except (OSError, RuntimeError, ValueError):
+                continue            # an unreadable font file: try the next
+    return _cached_cjk_font(font_manager)
+
+
 def unit_label(indicator: str) -> str:
     unit = INDICATORS.get(indicator, ("", ""))[0]
     return UNIT_LABELS.get(unit, unit)
 
 
-def _quantile_paths(values: np.ndarray, qs=(0.1, 0.25, 0.5, 0.75, 0.9)) -> np.ndarray:
+def quantile_paths(values: np.ndarray, qs=(0.1, 0.25, 0.5, 0.75, 0.9)) -> np.ndarray:
     """(len(qs), Y) quantiles over replicates per year, ignoring NaN (NaN where no value)."""
     out = np.full((len(qs), values.shape[1]), np.nan)
     for j in range(values.shape[1]):
@@ -66,7 +90,7 @@ def _quantile_paths(values: np.ndarray, qs=(0.1, 0.25, 0.5, 0.75, 0.9)) -> np.nd
 
 
 def _draw_fan(ax, years, values, label: str) -> None:
-    q = _quantile_paths(values)
+    q = quantile_paths(values)
     ax.fill_between(years, q[0], q[4], color=BAND_COLOR, alpha=0.18, lw=0, label="10–90%")
     ax.fill_between(years, q[1], q[3], color=BAND_COLOR, alpha=0.35, lw=0, label="25–75%")
     ax.plot(years, q[2], color=BAND_COLOR, lw=2, label=f"{label} median")
@@ -84,7 +108,7 @@ def _draw_share(ax, years, values, label: str) -> None:
 def _draw_target(ax, cond, results: Results) -> None:
     thr = cond.threshold
     if hasattr(thr, "series"):
-        q = _quantile_paths(results.indicator(thr.series))
+        q = quantile_paths(results.indicator(thr.series))
         ax.fill_between(results.years, q[0], q[4], color=TARGET_COLOR, alpha=0.12, lw=0,
                         label=f"{thr.series} 10–90%")
         ax.plot(results.years, q[2], color=TARGET_COLOR, lw=1.5, ls="--", label=f"target: {thr.series} median")

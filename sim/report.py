@@ -92,17 +92,71 @@ def _band_text(c: ConditionStats) -> str:
 
 # ---- the odds table -----------------------------------------------------------------------------
 
-ODDS_HEADER = ["goal", "名称", "name", "year", "target", "median (10–90%)", "odds (95% CI)"]
+#: the widest line of report.txt, in display cells: it prints on A4 and pastes into a memo
+MAX_WIDTH = 100
+NAME_INDENT = "    "
+ODDS_HEADER = ["goal", "year", "target", "median (10–90%)", "odds (95% CI)"]
+
+
+def wrap(text: str, width: int = MAX_WIDTH, indent: str = "", first: str = "", sep: str = " ") -> list[str]:
+    """``first + text`` in lines of at most ``width`` display cells, broken after ``sep`` (and
+    anywhere in a run of Chinese characters, which has no spaces); continuation lines start with
+    ``indent``."""
+    lines: list[str] = []
+    line = first
+    words = text.split(sep)
+    for i, word in enumerate(words):
+        piece = word + (sep.rstrip() if i < len(words) - 1 else "")
+        candidate = (line + " " + piece) if line.strip() else line + piece
+        if display_width(candidate) <= width or not line.strip():
+            line = candidate
+        else:
+            lines.append(line)
+            line = indent + piece
+        while display_width(line) > width:      # a word longer than a line (Chinese text)
+            cut = len(line)
+            while display_width(line[:cut]) > width:
+                cut -= 1
+            lines.append(line[:cut])
+            line = indent + line[cut:]
+    lines.append(line)
+    return lines
+
+
+def _names_line(name_zh: str, name: str) -> list[str]:
+    """'    成功创建国家高新区 · National high-tech zone approved', wrapped to the report's width."""
+    text = " · ".join(n for n in (name_zh, name) if n)
+    return wrap(text, first=NAME_INDENT, indent=NAME_INDENT + "  ")
 
 
 def _goal_rows(g) -> list[list[str]]:
-    """One row for the goal; for several conditions, one more row per further condition."""
+    """The goal's row; for several conditions one more row per further condition (the
+    indicators are named on the goal's name line, where there is room)."""
     conds = g.conditions
-    first = conds[0].target if len(conds) == 1 else f"{conds[0].indicator} {conds[0].target}"
-    rows = [[g.goal_id, g.name_zh, g.name, str(g.year), first, _band_text(conds[0]), fmt_odds(g.odds)]]
-    for c in conds[1:]:
-        rows.append(["", "", "", "", f"and {c.indicator} {c.target}", _band_text(c), ""])
+    target = lambda c: c.target if len(conds) == 1 else f"{c.indicator} {c.target}"  # noqa: E731
+    rows = [[g.goal_id, str(g.year), conds[0].target if len(conds) == 1 else "(1) " + conds[0].target,
+             _band_text(conds[0]), fmt_odds(g.odds)]]
+    for i, c in enumerate(conds[1:], start=2):
+        rows.append(["", "", f"({i}) {c.target}", _band_text(c), ""])
+    rows[0].append([target(c) for c in conds] if len(conds) > 1 else [])
     return rows
+
+
+def _odds_lines(goals: list) -> list[str]:
+    """The aligned odds table with each goal's names (and conditions) on a line below its row."""
+    rows = [(g, _goal_rows(g)) for g in goals]
+    flat = [r[:5] for _, rs in rows for r in rs]
+    widths = [max(display_width(r[i]) for r in [ODDS_HEADER, *flat]) for i in range(5)]
+    line = lambda r: "  ".join(pad(c, w, a) for c, w, a in zip(r, widths, "<><>>")).rstrip()  # noqa: E731
+    out = [line(ODDS_HEADER), "  ".join("-" * w for w in widths)]
+    for g, rs in rows:
+        out += [line(r[:5]) for r in rs]
+        out += _names_line(g.name_zh, g.name)
+        conds = rs[0][5]
+        if conds:
+            out += wrap(" and ".join(f"({i}) {c}" for i, c in enumerate(conds, start=1)),
+                        first=NAME_INDENT, indent=NAME_INDENT + "  ")
+    return out
 
 
 def _joint_lines(odds: Odds) -> list[str]:
@@ -119,23 +173,24 @@ def _footer(odds: Odds) -> list[str]:
     if odds.estimates:
         calibrated = "; \"(calibrated)\": from the calibration's posterior" if any(
             e.endswith("(calibrated)") for e in odds.estimates) else ""
-        lines.append("Start values marked as estimates are estimates (drawn from distributions, "
-                     f"no observed figure{calibrated}): " + ", ".join(odds.estimates))
+        lines += wrap("Start values marked as estimates are estimates (drawn from distributions, "
+                      f"no observed figure{calibrated}):", indent="  ")
+        lines += wrap(", ".join(odds.estimates), first="  ", indent="  ", sep=", ")
     else:
         lines.append("Start values marked as estimates: none; all start values are observed figures.")
     return lines
 
 
 def format_table(odds: Odds, goals: dict | None = None) -> str:
-    """The odds table for stdout: goals (in ``goals`` order if given), joints, precision, estimates."""
+    """The odds table for stdout and report.txt: goals (in ``goals`` order if given), each with
+    its names on a line below, joints, precision, estimates; no line wider than MAX_WIDTH cells."""
     order = [gid for gid in (goals or odds.goals) if gid in odds.goals]
-    rows = [row for gid in order for row in _goal_rows(odds.goals[gid])]
-    lines = [f"Scenario {odds.scenario}: {odds.runs} runs, seed {odds.seed}; "
-             "odds = share of runs in which the goal holds in its year", ""]
-    lines += render(ODDS_HEADER, rows, "<<<><<>")
+    lines = wrap(f"Scenario {odds.scenario}: {odds.runs} runs, seed {odds.seed}; "
+                 "odds = share of runs in which the goal holds in its year") + [""]
+    lines += _odds_lines([odds.goals[gid] for gid in order])
     series_notes = sorted({c.series for g in odds.goals.values() for c in g.conditions if c.series})
     if series_notes:
-        lines.append(f"('vs x': the moving threshold's median, {', '.join(series_notes)}, same runs and year)")
+        lines += wrap(f"('vs x': the moving threshold's median, {', '.join(series_notes)}, same runs and year)")
     lines.append("")
     lines += _joint_lines(odds)
     lines.append("")
@@ -144,16 +199,22 @@ def format_table(odds: Odds, goals: dict | None = None) -> str:
 
 
 def format_levers(scenario) -> str:
-    """The policy mix simulated: each lever with its Chinese and English name, its full annual
-    budget, start (and end) year, and the scenario's budget cap."""
-    rows = []
+    """The policy mix simulated: each lever with its full annual budget, start (and end) year,
+    and its Chinese and English names on a line below; then the scenario's budget cap."""
+    rows, names = [], []
     for key, lv in scenario.levers.active().items():
         years = f"{lv.start_year}–{lv.end_year}" if lv.end_year else f"from {lv.start_year}"
         ramp = f", {lv.ramp_years}-year ramp" if lv.ramp_years else ""
-        rows.append([key, lv.name_zh, lv.name, f"{lv.annual_budget_cny / 1e6:,.1f}", years + ramp])
-    lines = [f"Levers of scenario {scenario.meta.name} (m CNY a year; cap "
-             f"{scenario.budget.annual_total_cny / 1e6:,.1f}m CNY a year for all levers together):", ""]
-    lines += render(["lever", "名称", "name", "budget", "years"], rows, "<<<><") if rows else ["(no levers)"]
+        rows.append([key, f"{lv.annual_budget_cny / 1e6:,.1f}", years + ramp])
+        names.append(_names_line(lv.name_zh, lv.name))
+    lines = wrap(f"Levers of scenario {scenario.meta.name} (m CNY a year; cap "
+                 f"{scenario.budget.annual_total_cny / 1e6:,.1f}m CNY a year for all levers together):") + [""]
+    if not rows:
+        return "\n".join(lines + ["(no levers)"]) + "\n"
+    table = render(["lever", "budget", "years"], rows, "<><")
+    lines += table[:2]
+    for row_line, name_lines in zip(table[2:], names):
+        lines += [row_line, *name_lines]
     return "\n".join(lines) + "\n"
 
 

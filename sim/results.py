@@ -26,6 +26,16 @@ one per indicator         float64    the indicator's value; order of ``sim.indic
 The file's schema metadata holds, under the key ``innovsim``, a JSON object
 ``{"format": "innovsim-indicators", "version": 1, "scenario": ..., "seed": ...,
 "estimates": [...]}``, so a file alone is enough to recompute every summary (odds, quantiles).
+It also holds one key per column for its unit, ``unit.<column>`` (``unit.gdp`` = ``100m_CNY``),
+and one for its meaning, ``description.<column>``, both from ``sim.indicators.INDICATORS``
+(``replicate`` is an ``index``, ``year`` a ``year``; an indicator not in the registry has unit
+``unknown``); each field carries the same two as its own Arrow metadata (``unit``,
+``description``). Units: ``pct`` percent (2.1 is 2.1%), ``share`` a fraction from 0 to 1,
+``100m_CNY`` hundred million yuan (亿元), ``flag`` 0 or 1, ``rank`` a rank (1 is best), counts in
+their own noun (``firms``, ``platforms``, ...). Read them back with
+``pyarrow.parquet.read_schema(path).metadata[b"unit.gdp"]`` or
+``read_schema(path).field("gdp").metadata[b"unit"]``; in DuckDB,
+``SELECT * FROM parquet_kv_metadata('indicators.parquet')``.
 Any Parquet reader opens it (``pandas.read_parquet``, ``pyarrow.parquet.read_table``, DuckDB,
 R's ``arrow``).
 
@@ -198,12 +208,39 @@ def _metadata(results: Results) -> dict[bytes, bytes]:
     return {_META_KEY: json.dumps(meta, ensure_ascii=False).encode("utf-8")}
 
 
+# the two key columns' units and meaning; the indicators' come from sim.indicators.INDICATORS
+KEY_COLUMNS: dict[str, tuple[str, str]] = {
+    "replicate": ("index", "global replicate index (0-based; the key of its random stream)"),
+    "year": ("year", "calendar year; the base year's row is the start state"),
+}
+UNKNOWN_UNIT = "unknown"   # an indicator that is not in the registry
+
+
+def column_units(names) -> dict[str, tuple[str, str]]:
+    """(unit, description) of each column of the file: the key columns, then ``names``."""
+    known = {**KEY_COLUMNS, **INDICATORS}
+    return {n: known.get(n, (UNKNOWN_UNIT, "not in sim.indicators.INDICATORS")) for n in [*KEY_COLUMNS, *names]}
+
+
+def _unit_metadata(units: dict[str, tuple[str, str]]) -> dict[bytes, bytes]:
+    """One schema-metadata key per column for its unit and one for its description
+    (``unit.<column>``, ``description.<column>``), readable by any Parquet reader."""
+    meta = {}
+    for name, (unit, text) in units.items():
+        meta[f"unit.{name}".encode()] = unit.encode("utf-8")
+        meta[f"description.{name}".encode()] = text.encode("utf-8")
+    return meta
+
+
 def _schema(results: Results):
     import pyarrow as pa
 
-    fields = [pa.field("replicate", pa.int64()), pa.field("year", pa.int16())]
-    fields += [pa.field(name, pa.float64()) for name in column_order(results.indicators)]
-    return pa.schema(fields, metadata=_metadata(results))
+    names = column_order(results.indicators)
+    units = column_units(names)
+    types = {"replicate": pa.int64(), "year": pa.int16()}
+    fields = [pa.field(n, types.get(n, pa.float64()), metadata={"unit": unit, "description": text})
+              for n, (unit, text) in units.items()]
+    return pa.schema(fields, metadata={**_metadata(results), **_unit_metadata(units)})
 
 
 # ---- writing --------------------------------------------------------------------------------

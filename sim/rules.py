@@ -31,12 +31,10 @@ NONE, DISTRICT, MUNICIPAL, NATIONAL = 0, 1, 2, 3
 # the largest revenue of a firm, m CNY (1 trillion CNY; keeps extreme settings finite)
 MAX_REVENUE = 1e6
 
-# the highest R&D propensity learning can reach (R&D / sales at base-year user cost)
-MAX_PROPENSITY = 0.3
-
-# the after-tax cost of R&D a firm bears at least, per yuan (assumption: subsidies over ~70% of
-# R&D are outside the range where the user-cost elasticity was measured)
-MIN_USER_COST = 0.1
+# The model's other fixed numbers (the shapes of entrants' start state, the zone's readiness
+# exponent, ...) are named below where they are used and listed with their reasoning in
+# ``sim.constants`` (docs/ODD.md, "Structural constants in the code"); those a study may want to
+# vary are parameters (``sim.parameters.STRUCTURAL``).
 
 
 # ---- numeric helpers --------------------------------------------------------------------------
@@ -198,15 +196,16 @@ def above_scale(industrial, revenue, rules: RuleSet):
 
 # ---- R&D decisions ---------------------------------------------------------------------------
 
-def rd_user_cost(subsidy_rate, hte, rules: RuleSet, superdeduction=None):
+def rd_user_cost(subsidy_rate, hte, rules: RuleSet, min_cost, superdeduction=None):
     """After-tax cost of one yuan of R&D: 1 - subsidy - tax rate x super-deduction share.
 
     HTEs pay 15% corporate income tax, so the same deduction is worth less to them. The cost never
-    falls below ``MIN_USER_COST``: R&D is never free to the firm (and the response stays finite).
+    falls below ``min_cost`` (``min_user_cost``): R&D is never free to the firm (and the response
+    stays finite).
     """
     d = rules.superdeduction_extra if superdeduction is None else superdeduction
     tax = _where(hte, rules.cit_rate_hte, rules.cit_rate)
-    return _max(MIN_USER_COST, 1.0 - subsidy_rate - tax * d)
+    return _max(min_cost, 1.0 - subsidy_rate - tax * d)
 
 
 def superdeduction_rate(year, manufacturing, tech_sme, rules: RuleSet, base_year):
@@ -233,11 +232,11 @@ def rd_target_ratio(propensity, user_cost, user_cost_ref, elasticity, multiplier
     return propensity * (user_cost_ref / user_cost) ** elasticity * multiplier
 
 
-def bunch_to_threshold(target, threshold, margin, aspiring):
-    """Firms aiming at HTE status whose target lies just below the band threshold raise R&D to it
-    (bunching at the HTE notch, Chen et al. 2021)."""
+def bunch_to_threshold(target, threshold, margin, aspiring, aim):
+    """Firms aiming at HTE status whose target lies just below the band threshold raise R&D to
+    ``aim`` times it (``hte_bunching_target``: bunching at the HTE notch, Chen et al. 2021)."""
     near = aspiring & (target < threshold) & (target >= threshold * (1.0 - margin))
-    return near * (threshold * 1.02) + _not(near) * target   # np.where, as exact arithmetic
+    return near * (threshold * aim) + _not(near) * target   # np.where, as exact arithmetic
 
 
 def rd_adjust(ratio, target, speed):
@@ -306,9 +305,9 @@ def knowledge_update(knowledge, depreciation, success, with_institute, institute
             + with_university * university_gain + spill + served * commissioner_gain)
 
 
-def rd_learning_update(propensity, success, learning):
-    """A firm that innovated raises its R&D propensity (learning), up to MAX_PROPENSITY."""
-    return _where(success, _min(propensity * (1 + learning), MAX_PROPENSITY), propensity)
+def rd_learning_update(propensity, success, learning, cap):
+    """A firm that innovated raises its R&D propensity (learning), up to ``cap`` (``max_rd_propensity``)."""
+    return _where(success, _min(propensity * (1 + learning), cap), propensity)
 
 
 def rd_start_probability(start_rate, subsidy_response, subsidy_rate):
@@ -316,9 +315,10 @@ def rd_start_probability(start_rate, subsidy_response, subsidy_rate):
     return start_rate * (1 + subsidy_response * subsidy_rate)
 
 
-def new_rd_propensity(u):
-    """R&D propensity of a new R&D team from a uniform draw: 2% x a log-uniform factor (sd 0.5)."""
-    return 0.02 * _exp(0.5 * math.sqrt(3) * (2 * u - 1))
+def new_rd_propensity(u, median, spread):
+    """R&D propensity of a new R&D team from a uniform draw: ``median`` (``new_rd_propensity``)
+    times a log-uniform factor with sd ``spread`` (``rd_propensity_spread``)."""
+    return median * _exp(spread * math.sqrt(3) * (2 * u - 1))
 
 
 def rd_ratio_3y(rd_lag1, rd_lag2, rd_now, sales_lag1, sales_lag2, sales_now):
@@ -377,8 +377,16 @@ def tech_based_update(registered, eligible, u, register_prob, lapse_prob):
     return (registered & _not(lapses)) | (_not(registered) & eligible & (u < register_prob))
 
 
+# entrants' start state (``entrant_state``): revenue spread (lognormal σ of the growth shock's
+# scale) of recruited firms and start-ups; a recruited firm's R&D over the lever's minimum; the
+# share of ``recruit_hte_share`` a recruitment without the plan's conditions brings
+RECRUIT_REVENUE_SIGMA, STARTUP_REVENUE_SIGMA = 0.8, 0.6
+ENTRANT_RD_MARGIN = 1.05
+UNCONDITIONED_HTE_FACTOR = 0.5
+
+
 def entrant_state(recruited, incubated, year, draws, industrial, recruit_median_revenue, entrant_revenue,
-                  entrant_rd_share, min_rd, conditions, recruit_hte_share, st_factor_sd):
+                  entrant_rd_share, min_rd, conditions, recruit_hte_share, st_factor_sd, rd_median, rd_spread):
     """The start state of entering firms (array over entrants, or one entrant's scalars).
 
     ``draws`` holds the entrant's uniforms by purpose: ``revenue`` (a growth-shock quantile),
@@ -386,17 +394,21 @@ def entrant_state(recruited, incubated, year, draws, industrial, recruit_median_
     (科技招商) is larger, does R&D above the plan's minimum when its conditions are enforced,
     arrives registered as tech-based with a district platform, and may bring an HTE certificate
     (certificates move with the firm); an incubated start-up does R&D and has some knowledge;
-    a spontaneous start-up does R&D with probability ``entrant_rd_share``.
+    a spontaneous start-up does R&D with probability ``entrant_rd_share``. An entrant doing R&D
+    plans ``rd_median`` of sales (``entrant_rd_propensity``) times a log-uniform factor with sd
+    ``rd_spread`` (``rd_propensity_spread``); a recruited firm at least ``ENTRANT_RD_MARGIN`` times
+    the lever's minimum.
     """
     shock = growth_shock(draws["revenue"])
-    revenue = _where(recruited, recruit_median_revenue * _exp(0.8 * shock), entrant_revenue * _exp(0.6 * shock))
+    revenue = _where(recruited, recruit_median_revenue * _exp(RECRUIT_REVENUE_SIGMA * shock),
+                     entrant_revenue * _exp(STARTUP_REVENUE_SIGMA * shock))
     spread = math.sqrt(3) * (2 * draws["rd"] - 1)   # a uniform on the log scale, sd 1
-    base_prop = 0.03 * _exp(0.5 * spread)
+    base_prop = rd_median * _exp(rd_spread * spread)
     has_rd = recruited | incubated | (draws["has_rd"] < entrant_rd_share)
-    propensity = _where(recruited, _max(base_prop, min_rd * 1.05), _where(has_rd, base_prop, 0.0))
+    propensity = _where(recruited, _max(base_prop, min_rd * ENTRANT_RD_MARGIN), _where(has_rd, base_prop, 0.0))
     # recruited firms all do R&D, so their has_rd draw decides whether they bring a certificate;
     # given that (u < q), u / q is again uniform and sets the certificate's remaining years
-    q_hte = recruit_hte_share * (1.0 if conditions else 0.5)
+    q_hte = recruit_hte_share * (1.0 if conditions else UNCONDITIONED_HTE_FACTOR)
     brings_hte = recruited & (draws["has_rd"] < q_hte)
     hte_years_left = _floor(3 * draws["has_rd"] / _max(q_hte, 1e-12))
     k, h = draws["knowledge"], draws["hightech"]
@@ -445,9 +457,10 @@ def maker_upgrade_probability(hazard, grant_response, support_m):
     return hazard * (1 + grant_response * support_m)
 
 
-def exit_probability(base, age, tech_based, young_multiplier, tech_protection, financing_relief):
-    """Annual exit probability: higher when young, lower for tech-based firms and with financing support."""
-    p = base * _where(age < 5, young_multiplier, 1.0)
+def exit_probability(base, age, tech_based, young_multiplier, tech_protection, financing_relief, young_age):
+    """Annual exit probability: higher when young (younger than ``young_age``, ``young_firm_age``),
+    lower for tech-based firms and with financing support."""
+    p = base * _where(age < young_age, young_multiplier, 1.0)
     return p * _where(tech_based, (1.0 - tech_protection) * (1.0 - financing_relief), 1.0)
 
 
@@ -470,12 +483,17 @@ def platform_upgrade_probability(level, rd_spend, above_scale_or_hte, hazards, r
 HTZ_MUNICIPAL, HTZ_APPLYING, HTZ_LISTED, HTZ_NATIONAL = 0, 1, 2, 3
 
 
-def htz_hazard(zone_hte, requirement, hazard_ready, push_multiplier):
+# how steeply the zone's readiness hazard rises towards the bar (readiness ** this)
+HTZ_READINESS_EXPONENT = 2
+
+
+def htz_hazard(zone_hte, requirement, hazard_ready, push_multiplier, cap):
     """Annual probability the zone moves up one readiness stage (municipal zone -> application
-    and self-assessment -> the expert site-visit list): the ready hazard scaled by readiness^2,
-    readiness being the zone's HTEs over the bar, capped at 1; the zone drive multiplies it."""
+    and self-assessment -> the expert site-visit list): the ready hazard scaled by readiness^2
+    (``HTZ_READINESS_EXPONENT``), readiness being the zone's HTEs over the bar, capped at 1; the
+    zone drive multiplies it; at most ``cap`` (``htz_hazard_cap``)."""
     readiness = _min(1.0, zone_hte / requirement)
-    return _min(0.95, hazard_ready * readiness ** 2 * push_multiplier)
+    return _min(cap, hazard_ready * readiness ** HTZ_READINESS_EXPONENT * push_multiplier)
 
 
 def htz_round(u, round_prob):

@@ -28,7 +28,9 @@ from .execution.files import atomic_path, atomic_write, make_folder
 from .execution.replicates import simulate_range
 from .errors import UserError
 from .goals import Odds, evaluate
+from .goals_table import FILE as GOALS_FILE, write_goals_csv
 from .limits import MAX_RUNS
+from .inputs_table import FILE as INPUTS_FILE, write_inputs
 from .results import Results, write_indicators
 
 CHECKPOINTS = "checkpoints"
@@ -120,8 +122,10 @@ def _run(scenario, simulator, runs, seed, chunk_size, precision, store, progress
 
 def write_outputs(output: RunOutput, out: str | Path, charts: bool = True) -> list[Path]:
     """Write into ``out``: indicators.parquet (the tidy table of every replicate and year),
-    summary.json, report.txt, scenario.json (the resolved scenario) and the fan charts, each
-    file all or nothing; then drop the run's checkpoints, which the Parquet file now holds."""
+    inputs.parquet (the uncertain inputs each replicate drew, ``sim.inputs_table``), summary.json,
+    goals.csv (its odds as a flat table, ``sim.goals_table``), report.txt, scenario.json (the
+    resolved scenario) and the fan charts, each file all or nothing; then drop the run's
+    checkpoints, which the Parquet file now holds."""
     from .report import format_levers, format_table, write_summary
 
     out = make_folder(out)
@@ -129,7 +133,11 @@ def write_outputs(output: RunOutput, out: str | Path, charts: bool = True) -> li
         table = out / "indicators.parquet"
         with atomic_path(table) as tmp:
             write_indicators(output.results, tmp)
-        written = [table, write_summary(output.odds, out / "summary.json", engine=output.engine)]
+        inputs = out / INPUTS_FILE           # the uncertain inputs each replicate drew (sim.inputs_table)
+        with atomic_path(inputs) as tmp:
+            write_inputs(output.scenario, output.results.seed, output.results.replicates, tmp, output.engine)
+        written = [table, inputs, write_summary(output.odds, out / "summary.json", engine=output.engine)]
+        written.append(write_goals_csv(output.odds, out / GOALS_FILE, output.engine))   # summary.json, flat
         report = atomic_write(out / "report.txt", format_levers(output.scenario) + "\n"
                               + format_table(output.odds, output.scenario.goals))
         scen = atomic_write(out / "scenario.json", output.scenario.model_dump_json(indent=2) + "\n")

@@ -58,7 +58,8 @@ def test_page_renders_sliders_and_figures(baseline_scenario):
     sliders = {s.label: s for s in rc.find(ipyvuetify.Slider).widgets}
     for key in BUDGET_KEYS:
         lever = baseline_scenario.levers.active()[key]
-        slider = sliders[f"{lever.name} (m CNY/yr)"]
+        slider = sliders[app.slider_label(key)]
+        assert len(slider.label) <= 22, "a short label: a long one squeezes the slider out of the sidebar"
         assert slider.v_model == lever.annual_budget_cny / 1e6
     rc.close()
 
@@ -78,7 +79,7 @@ def test_step_and_reset_with_budgets_above_the_cap(baseline_scenario):
 
     old = model.value
     for slider in rc.find(ipyvuetify.Slider).widgets:
-        if slider.label.endswith("(m CNY/yr)"):
+        if slider.label.endswith(", m/yr"):
             slider.v_model = slider.max
     rc.find(ipyvuetify.Btn, children=["Reset"]).widget.click()
     new = model.value
@@ -168,7 +169,7 @@ def test_agent_table_component_filters_on_select(model):
 # ---- the goal indicators ---------------------------------------------------------------------------
 
 def _axis(fig, indicator):
-    return next(ax for ax in fig.axes if ax.get_title().startswith(indicator + " "))
+    return next(ax for ax in fig.axes if ax.get_title().startswith(indicator + "\n"))
 
 
 def test_goal_panels_draw_targets(model):

@@ -129,6 +129,31 @@ def test_indicators_table_reads_back(first_run):
     assert table.groupby("replicate").size().eq(N_YEARS).all()
 
 
+def test_goals_csv_is_the_summary_one_row_per_goal(first_run, goal_ids):
+    # read as a table reader would: pandas' default CSV dialect, no options
+    table = pd.read_csv(first_run["dir"] / "goals.csv")
+    s = first_run["summary"]
+    joints = sorted(k for k in s if k.startswith("joint_"))
+    assert table["goal"].tolist() == goal_ids + joints
+    assert table["kind"].tolist() == ["goal"] * len(goal_ids) + ["joint"] * len(joints)
+    assert (table["scenario"] == "baseline").all() and (table["seed"] == SEED).all()
+    assert (table["runs"] == RUNS).all() and (table["engine"] == "core").all()
+    for row in table.itertuples():
+        g = s["goals"][row.goal] if row.kind == "goal" else s[row.goal]
+        for key in ("probability", "ci_low", "ci_high", "se", "successes"):
+            assert getattr(row, key) == g[key], (row.goal, key)       # the same rounded numbers
+        if row.kind == "goal":
+            assert (row.name, row.name_zh, row.year, row.target) == (g["name"], g["name_zh"], g["year"], g["target"])
+            assert row.indicator.split(";")[0] == g["indicator"] and row.unit == INDICATORS[g["indicator"]][0]
+            assert row.median == pytest.approx(g["median"]) and row.p10 <= row.median <= row.p90
+        else:
+            assert math.isnan(row.median), "a joint row has no indicator"
+    multi = [gid for gid, g in s["goals"].items() if "conditions" in g]
+    for gid in multi:            # a goal of several conditions lists every indicator
+        names = table.set_index("goal").loc[gid, "indicator"].split(";")
+        assert names == [c["indicator"] for c in s["goals"][gid]["conditions"]]
+
+
 def test_fan_chart_per_goal(first_run, goal_ids):
     for gid in goal_ids:
         png = first_run["dir"] / f"fan_{gid}.png"

@@ -215,7 +215,9 @@ def test_schema_is_json_with_levers_and_goals(capsys):
     assert schema["$schema"].startswith("https://json-schema.org/")
     assert schema["title"]
     assert "levers" in schema["properties"] and "goals" in schema["properties"]
-    assert "initial" in schema["required"]
+    # a complete scenario requires its sections; a variant (with extends) requires none
+    assert "initial" in schema["$defs"]["CompleteScenario"]["required"] and "required" not in schema
+    assert schema["if"] == {"not": {"required": ["extends"]}}
 
 
 def test_schema_to_file(capsys, tmp_path):

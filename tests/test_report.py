@@ -58,17 +58,37 @@ def test_table_lists_every_goal_joint_precision_and_estimates(case):
     assert "2035" in text and "first_tier_2035" in text
     assert f"Monte Carlo standard error ≤ {100 * odds.max_se():.1f} pp (200 runs)" in text
     assert "estimates" in text and "hte_count, rd_intensity" in text
-    assert "and platform_share_hte >= 1" in text          # the second condition's own row
+    assert "(2) >= 1" in text                                   # the second condition's own row
+    assert "(1) platform_share_above_scale >= 0.6 and (2) platform_share_hte >= 1" in text
 
 
-def test_table_columns_align_with_chinese_names(case):
+def test_table_fits_a_printed_page_and_its_columns_align(case):
+    """No line wider than 100 cells (report.txt prints on A4 and pastes into a memo); the year and
+    odds columns line up in every goal row; each goal's names sit on the line below its row."""
     goals, _, odds = case
     lines = format_table(odds, goals).splitlines()
+    assert max(display_width(line) for line in lines) <= 100
     header = next(i for i, line in enumerate(lines) if line.startswith("goal "))
-    rows = [line for line in lines[header + 2:header + 2 + len(goals) + 1] if line[:1].strip()]
-    col = lambda line, word: display_width(line[:line.index(word)])  # noqa: E731
-    assert {col(line, g.name) for line, g in zip(rows, goals.values())} == {col(lines[header], "name")}
-    assert {col(line, "2026") for line in rows[:4]} == {col(lines[header], "year")}
+    rows = {gid: next(line for line in lines if line.startswith(gid + " ")) for gid in goals}
+    col = lambda line, word, start=0: display_width(line[:line.index(word, start)])  # noqa: E731
+    assert {col(rows[g], str(goals[g].year), len(g)) for g in rows} == {col(lines[header], "year")}
+    ends = {display_width(rows[g]) for g in rows}
+    assert ends == {display_width(lines[header])}                   # odds right-aligned under their heading
+    for gid, g in goals.items():
+        below = lines[lines.index(rows[gid]) + 1 + (len(g.all_conditions()) - 1)]
+        assert below.startswith("    ") and g.name_zh in below and g.name.split()[0] in below
+
+
+def test_long_names_and_the_estimates_wrap_within_the_width():
+    from sim.report import wrap
+
+    long_zh = "60%以上规上企业建立市级研发平台，高新技术企业市级研发平台全覆盖" * 3
+    lines = wrap(long_zh, width=40, first="    ", indent="      ")
+    assert all(display_width(line) <= 40 for line in lines) and "".join(s.strip() for s in lines) == long_zh
+    items = [f"initial.parameter_{i} (calibrated)" for i in range(30)]
+    lines = wrap(", ".join(items), width=100, first="  ", indent="  ", sep=", ")
+    assert all(display_width(line) <= 100 for line in lines)
+    assert all(line.count("(calibrated)") == line.count("initial.") for line in lines)   # pairs kept together
 
 
 def test_display_width_counts_cjk_as_two():

@@ -139,3 +139,20 @@ def test_to_frame_matches_file_columns(tmp_path):
     path = write_indicators(r, tmp_path / "i.parquet")
     assert list(frame.columns) == pq.read_schema(path).names
     assert len(frame) == 2 * len(YEARS)
+
+
+def test_units_and_descriptions_of_every_column_read_back(tmp_path):
+    r = batch(0, 2, names=("hte_count", "gdp", "rd_intensity", "zz_custom"))
+    write_indicators(r, tmp_path / "units.parquet")
+    schema = pq.read_schema(tmp_path / "units.parquet")
+    meta = schema.metadata
+    for name in schema.names:                  # one unit key and one description key per column
+        field_meta = schema.field(name).metadata
+        assert meta[f"unit.{name}".encode()] == field_meta[b"unit"]
+        assert meta[f"description.{name}".encode()] == field_meta[b"description"]
+    assert meta[b"unit.gdp"] == b"100m_CNY" and meta[b"unit.rd_intensity"] == b"pct"
+    assert meta[b"unit.hte_count"].decode() == INDICATORS["hte_count"][0]
+    assert meta[b"description.hte_count"].decode() == INDICATORS["hte_count"][1]
+    assert (meta[b"unit.replicate"], meta[b"unit.year"]) == (b"index", b"year")
+    assert meta[b"unit.zz_custom"] == b"unknown"
+    assert_same(read_indicators(tmp_path / "units.parquet"), r)   # the extra keys do not disturb reading

@@ -19,6 +19,8 @@ from hypothesis import strategies as st
 
 from sim import rules as R
 
+MIN_COST = 0.1   # the baseline's uncertainties.min_user_cost
+
 
 def below(x: float) -> float:
     return float(np.nextafter(x, -np.inf))
@@ -191,23 +193,24 @@ def test_above_scale(rules, industrial, revenue, ok):
 # ---- R&D decisions -------------------------------------------------------------------------------
 
 def test_rd_user_cost_hte_and_subsidy(rules):
-    assert R.rd_user_cost(0.0, False, rules) == pytest.approx(1 - 0.25 * 1.0)
-    assert R.rd_user_cost(0.0, True, rules) == pytest.approx(1 - 0.15 * 1.0)
-    assert R.rd_user_cost(0.1, False, rules) == pytest.approx(0.65)
-    assert R.rd_user_cost(0.1, True, rules) == pytest.approx(0.75)
+    assert R.rd_user_cost(0.0, False, rules, MIN_COST) == pytest.approx(1 - 0.25 * 1.0)
+    assert R.rd_user_cost(0.0, True, rules, MIN_COST) == pytest.approx(1 - 0.15 * 1.0)
+    assert R.rd_user_cost(0.1, False, rules, MIN_COST) == pytest.approx(0.65)
+    assert R.rd_user_cost(0.1, True, rules, MIN_COST) == pytest.approx(0.75)
     # the base-year super-deduction (75%) instead of 100%
-    assert R.rd_user_cost(0.0, False, rules, superdeduction=0.75) == pytest.approx(1 - 0.25 * 0.75)
-    assert R.rd_user_cost(0.0, False, rules, superdeduction=0.0) == pytest.approx(1.0)
+    assert R.rd_user_cost(0.0, False, rules, MIN_COST, superdeduction=0.75) == pytest.approx(1 - 0.25 * 0.75)
+    assert R.rd_user_cost(0.0, False, rules, MIN_COST, superdeduction=0.0) == pytest.approx(1.0)
     # the lower HTE tax rate makes the deduction worth less: R&D costs HTEs more
     for s in (0.0, 0.05, 0.3):
-        assert R.rd_user_cost(s, True, rules) > R.rd_user_cost(s, False, rules)
-        assert R.rd_user_cost(s + 0.01, False, rules) < R.rd_user_cost(s, False, rules)
+        assert R.rd_user_cost(s, True, rules, MIN_COST) > R.rd_user_cost(s, False, rules, MIN_COST)
+        assert R.rd_user_cost(s + 0.01, False, rules, MIN_COST) < R.rd_user_cost(s, False, rules, MIN_COST)
 
 
 @pytest.mark.parametrize("subsidy", [0.75, 0.8, 1.0])
 def test_rd_target_ratio_finite_for_every_valid_subsidy_rate(rules, subsidy):
-    uc = R.rd_user_cost(np.float32(subsidy), np.array([False, True]), rules)
-    uc_ref = R.rd_user_cost(0.0, np.array([False, True]), rules, superdeduction=rules.superdeduction_extra_base)
+    uc = R.rd_user_cost(np.float32(subsidy), np.array([False, True]), rules, MIN_COST)
+    uc_ref = R.rd_user_cost(0.0, np.array([False, True]), rules, MIN_COST,
+                            superdeduction=rules.superdeduction_extra_base)
     with np.errstate(all="ignore"):
         target = R.rd_target_ratio(np.array([0.0, 0.03]), uc, uc_ref, 0.7)
     assert np.all(np.isfinite(target)) and np.all(target >= 0)
@@ -242,15 +245,15 @@ def test_bunch_to_threshold_only_within_margin(rules):
         (0.045, False, 0.045), (edge, False, edge),
     ]
     for target, aspiring, expected in cases:
-        assert float(R.bunch_to_threshold(target, thr, m, aspiring)) == expected, (target, aspiring)
-    got = R.bunch_to_threshold(np.array([c[0] for c in cases]), thr, m, np.array([c[1] for c in cases]))
+        assert float(R.bunch_to_threshold(target, thr, m, aspiring, 1.02)) == expected, (target, aspiring)
+    got = R.bunch_to_threshold(np.array([c[0] for c in cases]), thr, m, np.array([c[1] for c in cases]), 1.02)
     np.testing.assert_array_equal(got, [c[2] for c in cases])
 
 
 def test_bunching_never_lowers_rd():
     t = np.linspace(0, 0.1, 101)
     for m in (0.0, 0.1, 0.35):
-        assert np.all(R.bunch_to_threshold(t, 0.04, m, np.ones_like(t, bool)) >= t)
+        assert np.all(R.bunch_to_threshold(t, 0.04, m, np.ones_like(t, bool), 1.02) >= t)
 
 
 def test_rd_adjust_staff_and_talent():
@@ -325,28 +328,28 @@ def test_spillover_and_hightech_share():
 
 def test_exit_probability_young_tech_financing():
     base = 0.04
-    old = R.exit_probability(base, 10, False, 2.0, 0.4, 0.0)
+    old = R.exit_probability(base, 10, False, 2.0, 0.4, 0.0, 5)
     assert old == pytest.approx(base)
-    assert R.exit_probability(base, 4, False, 2.0, 0.4, 0.0) == pytest.approx(2 * base), "young: age < 5"
-    assert R.exit_probability(base, 0, False, 2.0, 0.4, 0.0) == pytest.approx(2 * base)
-    assert R.exit_probability(base, 5, False, 2.0, 0.4, 0.0) == pytest.approx(base), "age 5 is not young"
-    tech = R.exit_probability(base, 10, True, 2.0, 0.4, 0.0)
+    assert R.exit_probability(base, 4, False, 2.0, 0.4, 0.0, 5) == pytest.approx(2 * base), "young: age < 5"
+    assert R.exit_probability(base, 0, False, 2.0, 0.4, 0.0, 5) == pytest.approx(2 * base)
+    assert R.exit_probability(base, 5, False, 2.0, 0.4, 0.0, 5) == pytest.approx(base), "age 5 is not young"
+    tech = R.exit_probability(base, 10, True, 2.0, 0.4, 0.0, 5)
     assert tech == pytest.approx(0.6 * base)
-    financed = R.exit_probability(base, 10, True, 2.0, 0.4, 0.5)
+    financed = R.exit_probability(base, 10, True, 2.0, 0.4, 0.5, 5)
     assert financed == pytest.approx(0.3 * base)
-    assert R.exit_probability(base, 2, True, 2.0, 0.4, 0.5) == pytest.approx(2 * 0.3 * base)
+    assert R.exit_probability(base, 2, True, 2.0, 0.4, 0.5, 5) == pytest.approx(2 * 0.3 * base)
     # financing relief never raises exit
-    assert R.exit_probability(base, 10, False, 2.0, 0.4, 0.5) <= old
-    assert R.exit_probability(base, 10, True, 2.0, 1.0, 0.0) == 0.0
+    assert R.exit_probability(base, 10, False, 2.0, 0.4, 0.5, 5) <= old
+    assert R.exit_probability(base, 10, True, 2.0, 1.0, 0.0, 5) == 0.0
 
 
 @given(base=st.floats(0, 0.2), age=st.integers(0, 60), tech=st.booleans(), young=st.floats(1, 4),
        prot=st.floats(0, 1), relief=st.floats(0, 0.9))
 @settings(max_examples=50, deadline=None)
 def test_exit_probability_in_unit_interval(base, age, tech, young, prot, relief):
-    p = R.exit_probability(base, age, tech, young, prot, relief)
+    p = R.exit_probability(base, age, tech, young, prot, relief, 5)
     assert 0.0 <= p <= base * young + 1e-15
-    assert p <= R.exit_probability(base, age, False, young, prot, relief) + 1e-15
+    assert p <= R.exit_probability(base, age, False, young, prot, relief, 5) + 1e-15
 
 
 HAZ = (0.08, 0.06, 0.01)
@@ -370,14 +373,14 @@ def test_platform_upgrade_requirements(rules, level, rd, big, expected):
 
 
 def test_htz_hazard_zero_capped_and_rising():
-    assert R.htz_hazard(0, 80.0, 0.15, 1.0) == 0.0
-    assert R.htz_hazard(0, 80.0, 0.9, 10.0) == 0.0
-    assert R.htz_hazard(40, 80.0, 0.2, 1.0) == pytest.approx(0.2 * 0.25), "readiness squared"
-    assert R.htz_hazard(80, 80.0, 0.2, 1.0) == pytest.approx(0.2)
-    assert R.htz_hazard(500, 80.0, 0.2, 1.0) == pytest.approx(0.2), "readiness capped at 1"
-    assert R.htz_hazard(80, 80.0, 0.3, 100.0) == 0.95, "capped"
+    assert R.htz_hazard(0, 80.0, 0.15, 1.0, 0.95) == 0.0
+    assert R.htz_hazard(0, 80.0, 0.9, 10.0, 0.95) == 0.0
+    assert R.htz_hazard(40, 80.0, 0.2, 1.0, 0.95) == pytest.approx(0.2 * 0.25), "readiness squared"
+    assert R.htz_hazard(80, 80.0, 0.2, 1.0, 0.95) == pytest.approx(0.2)
+    assert R.htz_hazard(500, 80.0, 0.2, 1.0, 0.95) == pytest.approx(0.2), "readiness capped at 1"
+    assert R.htz_hazard(80, 80.0, 0.3, 100.0, 0.95) == 0.95, "capped"
     z = np.arange(0, 200)
-    h = R.htz_hazard(z, 80.0, 0.3, 2.0)
+    h = R.htz_hazard(z, 80.0, 0.3, 2.0, 0.95)
     assert np.all(np.diff(h) >= 0) and h.max() <= 0.95 and h.min() == 0.0
 
 
@@ -436,10 +439,11 @@ def _vector_cases(rules):
         ("tech_sme_size_ok", lambda e, s: R.tech_sme_size_ok(e, s, rules), [(500, 200.0), (501, 200.0), (500, 201.0), (10, 1.0)]),
         ("tech_based_eligible", lambda *a: R.tech_based_eligible(*a, rules), tb_cases),
         ("above_scale", lambda i, r: R.above_scale(i, r, rules), [(True, 20.0), (True, b(20.0)), (False, 50.0)]),
-        ("rd_user_cost", lambda s, h: R.rd_user_cost(s, h, rules), [(0.0, False), (0.0, True), (0.1, False), (0.3, True)]),
+        ("rd_user_cost", lambda s, h: R.rd_user_cost(s, h, rules, MIN_COST), [(0.0, False), (0.0, True), (0.1, False), (0.3, True)]),
         ("rd_target_ratio", R.rd_target_ratio, [(0.03, 0.6, 0.8, 0.7), (0.0, 0.6, 0.8, 0.7), (0.05, 0.9, 0.8, 1.2)]),
         ("bunch_to_threshold", R.bunch_to_threshold,
-         [(0.045, 0.05, 0.2, True), (0.045, 0.05, 0.2, False), (0.03, 0.05, 0.2, True), (0.05, 0.05, 0.2, True)]),
+         [(0.045, 0.05, 0.2, True, 1.02), (0.045, 0.05, 0.2, False, 1.02), (0.03, 0.05, 0.2, True, 1.02),
+          (0.05, 0.05, 0.2, True, 1.02)]),
         ("rd_adjust", R.rd_adjust, [(0.02, 0.04, 0.4), (0.0, 0.0, 0.4), (0.05, 0.01, 1.0)]),
         ("rd_staff", R.rd_staff, [(1.5, 0.55, 0.15), (0.0, 0.55, 0.15)]),
         ("st_share", R.st_share, [(1.0, 1.6, 1.0, 32.0), (100.0, 1.6, 1.0, 10.0), (0.1, 1.6, 1.0, 0.0)]),
@@ -449,10 +453,11 @@ def _vector_cases(rules):
         ("spillover", R.spillover, [(1.0, 3.0, 0.1), (3.0, 1.0, 0.1)]),
         ("hightech_share_update", R.hightech_share_update, [(0.5, True, 0.2, 0.05), (0.5, False, 0.2, 0.05)]),
         ("exit_probability", R.exit_probability,
-         [(0.04, 4, False, 2.0, 0.4, 0.1), (0.04, 5, False, 2.0, 0.4, 0.1), (0.04, 4, True, 2.0, 0.4, 0.1), (0.04, 10, True, 2.0, 0.4, 0.0)]),
+         [(0.04, 4, False, 2.0, 0.4, 0.1, 5), (0.04, 5, False, 2.0, 0.4, 0.1, 5), (0.04, 4, True, 2.0, 0.4, 0.1, 5),
+          (0.04, 10, True, 2.0, 0.4, 0.0, 5)]),
         ("platform_upgrade_probability", lambda lv, rd, big: R.platform_upgrade_probability(lv, rd, big, HAZ, rules, GRANT),
          [(0, 0.3, False), (0, 0.29, True), (1, 1.5, True), (1, 1.5, False), (2, 30.0, False), (2, 29.9, True), (3, 99.0, True)]),
-        ("htz_hazard", R.htz_hazard, [(0, 80.0, 0.15, 1.0), (40, 80.0, 0.2, 1.0), (500, 80.0, 0.3, 100.0)]),
+        ("htz_hazard", R.htz_hazard, [(0, 80.0, 0.15, 1.0, 0.95), (40, 80.0, 0.2, 1.0, 0.95), (500, 80.0, 0.3, 100.0, 0.95)]),
         ("htz_round", R.htz_round, [(0.1, 0.4), (0.5, 0.4), (0.0, 0.0)]),
         ("htz_zone_update", R.htz_zone_update,
          [(0, 0.1, 0.5, True, 0.2, 0.8), (0, 0.5, 0.5, True, 0.2, 0.8), (1, 0.1, 0.0, False, 0.2, 0.8),
@@ -461,9 +466,9 @@ def _vector_cases(rules):
         ("saturating", R.saturating, [(0.0, 30.0), (10.0, 30.0), (1e6, 30.0)]),
         ("knowledge_update", R.knowledge_update,
          [(2.0, 0.15, True, False, 0.5, True, 0.3, 0.1, False, 0.5), (0.0, 0.15, False, True, 0.5, False, 0.3, 0.0, True, 0.5)]),
-        ("rd_learning_update", R.rd_learning_update, [(0.02, True, 0.05), (0.02, False, 0.05), (0.299, True, 0.05)]),
+        ("rd_learning_update", R.rd_learning_update, [(0.02, True, 0.05, 0.3), (0.02, False, 0.05, 0.3), (0.299, True, 0.05, 0.3)]),
         ("rd_start_probability", R.rd_start_probability, [(0.03, 5.0, 0.0), (0.03, 5.0, 0.05)]),
-        ("new_rd_propensity", R.new_rd_propensity, [(0.0,), (0.5,), (0.999,)]),
+        ("new_rd_propensity", R.new_rd_propensity, [(0.0, 0.02, 0.5), (0.5, 0.02, 0.5), (0.999, 0.02, 0.5)]),
         ("rd_ratio_3y", R.rd_ratio_3y, [(1.0, 1.0, 1.0, 20.0, 20.0, 20.0), (0.0, 0.0, 0.5, 0.0, 0.0, 10.0)]),
         ("superdeduction_rate", lambda y, m, t: R.superdeduction_rate(y, m, t, rules, 2022),
          [(2017, False, False), (2017, True, True), (2020, True, False), (2021, True, False), (2021, False, True),
@@ -497,7 +502,7 @@ def _entrant_draws(u_rd, u_has_rd):
 def _entrant_propensity_and_knowledge(recruited, incubated, u_rd, u_has_rd):
     """entrant_state reduced to one number per entrant, for the scalar/array agreement test."""
     state = R.entrant_state(recruited, incubated, 2024, _entrant_draws(u_rd, u_has_rd), True, 50.0, 1.5,
-                            0.5, 0.03, True, 0.4, 0.4)
+                            0.5, 0.03, True, 0.4, 0.4, 0.03, 0.5)
     return state["propensity"] * 1000 + state["knowledge"] + state["hte_until"]
 
 
@@ -560,14 +565,14 @@ def test_growth_shock_is_a_finite_unit_variance_laplace():
 
 def test_entrant_state_by_kind():
     draws = _entrant_draws(0.5, 0.2)     # has_rd draw 0.2: below the 0.4 certificate share
-    rec = R.entrant_state(True, False, 2024, draws, True, 50.0, 1.5, 0.5, 0.03, True, 0.4, 0.4)
+    rec = R.entrant_state(True, False, 2024, draws, True, 50.0, 1.5, 0.5, 0.03, True, 0.4, 0.4, 0.03, 0.5)
     assert rec["tech_based"] and rec["platform"] == R.DISTRICT and rec["in_zone"]
     assert rec["propensity"] >= 0.03 * 1.05                       # the plan's minimum R&D intensity
     assert rec["hte_until"] == 2024 + np.floor(3 * 0.2 / 0.4)     # brings a certificate
-    inc = R.entrant_state(False, True, 2024, draws, False, 50.0, 1.5, 0.5, 0.03, True, 0.4, 0.4)
+    inc = R.entrant_state(False, True, 2024, draws, False, 50.0, 1.5, 0.5, 0.03, True, 0.4, 0.4, 0.03, 0.5)
     assert not inc["tech_based"] and inc["platform"] == R.NONE and inc["propensity"] > 0
     assert inc["hte_until"] == 0 and 1 <= inc["knowledge"] <= 2
-    spont = R.entrant_state(False, False, 2024, _entrant_draws(0.5, 0.9), False, 50.0, 1.5, 0.5, 0.03, True, 0.4, 0.4)
+    spont = R.entrant_state(False, False, 2024, _entrant_draws(0.5, 0.9), False, 50.0, 1.5, 0.5, 0.03, True, 0.4, 0.4, 0.03, 0.5)
     assert spont["propensity"] == 0                                # draw 0.9 above the 0.5 R&D share
 
 

@@ -562,3 +562,41 @@ def test_start_counts_that_cannot_hold_together(tmp_path, edits, names):
     text = str(err)
     assert all(f"initial.{n}" in text for n in names), text
     assert "broken.toml" in text
+
+
+# ---- silent mistakes made errors ------------------------------------------------------------------
+
+def _variant(tmp_path: Path, body: str) -> Path:
+    shutil.copy(BASELINE, tmp_path / "baseline.toml")
+    return write(tmp_path / "mine.toml", 'extends = "baseline.toml"\n[meta]\nname = "mine"\n' + body)
+
+
+def test_lever_starting_after_the_horizon_is_an_error(tmp_path):
+    err = load_error(_variant(tmp_path, "[levers.talent_plan]\nstart_year = 2040\n"))
+    assert err.file == str(tmp_path / "mine.toml") and err.field == "levers.talent_plan.start_year"
+    assert "2040" in str(err) and "never be funded" in str(err) and "2035" in str(err)
+
+
+def test_lever_ending_before_the_first_simulated_year_is_an_error(tmp_path):
+    err = load_error(_variant(tmp_path, "[levers.talent_plan]\nend_year = 2024\n"))
+    assert err.field == "levers.talent_plan.end_year" and "never be funded" in str(err)
+
+
+@pytest.mark.parametrize("section, key", [("levers.fiscal_support", "start_year"), ("goals.hte_250", "year")])
+def test_a_year_written_as_text_is_an_error(tmp_path, section, key):
+    err = load_error(_variant(tmp_path, f'[{section}]\n{key} = "2027"\n'))
+    assert err.field == f"{section}.{key}" and "whole number" in str(err) and "'2027'" in str(err)
+
+
+def test_over_budget_in_a_variant_names_the_variant_and_its_lever(tmp_path):
+    path = _variant(tmp_path, "[levers.fiscal_support]\nannual_budget_cny = 500_000_000\n")
+    err = load_error(path)
+    assert err.file == str(path), "the file the planner edited, not baseline.toml"
+    assert err.field == "levers.fiscal_support.annual_budget_cny"
+    assert "over budget in 2026" in str(err) and "500.0m" in str(err) and "220.0m" in str(err)
+
+
+def test_over_budget_from_a_lowered_cap_names_the_cap(tmp_path):
+    path = _variant(tmp_path, "[budget]\nannual_total_cny = 100_000_000\n")
+    err = load_error(path)
+    assert err.file == str(path) and err.field == "budget.annual_total_cny"

@@ -7,7 +7,9 @@ inspecting a replicate in Jupyter.
 
 ``agents.py`` (the agents), ``model.py`` (the model, which owns the RNG), ``batch.py`` (the model
 as a block simulator, for ``innovsim run --engine mesa`` and ``sim.execution.run_replicates(...,
-engine="mesa")``), ``app.py`` (the SolaraViz page). Mesa loads only when this package is imported.
+engine="mesa")``), ``app.py`` (the SolaraViz page). Mesa is the ``abm`` extra
+(``pip install -e ".[abm]"``) and loads only when the model is used; without it a clear
+UserError names the extra.
 """
 
 from __future__ import annotations
@@ -21,7 +23,25 @@ if TYPE_CHECKING:
     from .model import InnovationModel
 
 
+MESA_MISSING = ("the Mesa agent model (sim.abm, --engine mesa) needs the package mesa, which is not installed; "
+                "install the extra: pip install -e \".[abm]\" (or \".[viz]\" for the SolaraViz page too)")
+
+
+def require_mesa():
+    """The ``mesa`` module, or a UserError that names the extra to install (the CLI: exit 2)."""
+    try:
+        import mesa
+    except ModuleNotFoundError as exc:
+        if exc.name != "mesa":
+            raise
+        from ..errors import UserError
+        raise UserError(MESA_MISSING) from None
+    return mesa
+
+
 def __getattr__(name: str):
+    if name in ("InnovationModel", "Enterprise", "University", "Institute", "Incubator"):
+        require_mesa()
     if name == "InnovationModel":
         from .model import InnovationModel
         return InnovationModel

@@ -126,12 +126,12 @@ class Enterprise(mesa.Agent):
         base_year = self.model.layout.base_year
         d_now = R.superdeduction_rate(y.year, self.industrial, tech_sme, rules, base_year)
         d_ref = R.superdeduction_rate(base_year, self.industrial, tech_sme, rules, base_year)
-        uc = R.rd_user_cost(y.subsidy_rate * subsidised, hte_now, rules, superdeduction=d_now)
-        uc_ref = R.rd_user_cost(0.0, hte_now, rules, superdeduction=d_ref)
+        uc = R.rd_user_cost(y.subsidy_rate * subsidised, hte_now, rules, p["min_user_cost"], superdeduction=d_now)
+        uc_ref = R.rd_user_cost(0.0, hte_now, rules, p["min_user_cost"], superdeduction=d_ref)
         target = self.propensity * R.rd_target_ratio(1.0, uc, uc_ref, p["rd_cost_elasticity"], y.ip_mult)
         band = R.hte_rd_threshold(self.revenue, rules)
-        target = R.bunch_to_threshold(target, band, p["hte_bunching_margin"], self.tech_based)
-        self.ratio_next = min(float(R.rd_adjust(self.rd_ratio, target, p["rd_adjust_speed"])), 0.5)
+        target = R.bunch_to_threshold(target, band, p["hte_bunching_margin"], self.tech_based, p["hte_bunching_target"])
+        self.ratio_next = min(float(R.rd_adjust(self.rd_ratio, target, p["rd_adjust_speed"])), p["max_rd_ratio"])
         self.desired_rd = self.ratio_next * self.revenue
         self.staff_wanted = R.rd_staff(self.desired_rd, p["rd_labour_share"], p["rd_wage"])
 
@@ -182,13 +182,13 @@ class Enterprise(mesa.Agent):
                                        p["institute_gain"], self.with_univ, p["university_gain"], spill,
                                        self.served, p["commissioner_gain"])
         hightech = R.hightech_share_update(self.hightech, success, p["hightech_gain"], p["hightech_decay"])
-        propensity = R.rd_learning_update(self.propensity, success, p["rd_learning"])
+        propensity = R.rd_learning_update(self.propensity, success, p["rd_learning"], p["max_rd_propensity"])
         # a firm without R&D may set up an R&D team; it drew no innovation or certification, so
         # those draws are its own to use here (as in the core)
         if self.propensity == 0:
             p_start = R.rd_start_probability(p["rd_start_rate"], p["rd_start_subsidy_response"], y.subsidy_rate)
             if u[U_INNOVATE] < p_start:
-                propensity = R.new_rd_propensity(u[U_CERT])
+                propensity = R.new_rd_propensity(u[U_CERT], p["new_rd_propensity"], p["rd_propensity_spread"])
                 new["rd_started"] = True
 
         # certification
@@ -225,7 +225,7 @@ class Enterprise(mesa.Agent):
         revenue = R.revenue_after_growth(self.revenue, y.growth, p["innovation_revenue_premium"], success,
                                          p["revenue_growth_sd"], R.growth_shock(u[U_GROWTH]))
         p_exit = R.exit_probability(p["exit_rate"], self.age, tech_based, p["young_exit_multiplier"],
-                                    p["tech_exit_protection"], y.relief)
+                                    p["tech_exit_protection"], y.relief, p["young_firm_age"])
         new.update(revenue=float(revenue), rd_ratio=self.ratio_next, propensity=float(propensity),
                    knowledge=float(knowledge), hightech=float(hightech), tech_based=tech_based,
                    hte_until=int(hte_until), ip_since=float(R.ip_since_update(self.ip_since, success, granted)),

@@ -5,9 +5,18 @@ Start it from the repository root with
 
     solara run sim/abm/app.py
 
+(``pip install -e ".[viz]"``). The page needs no network: Solara's front end (Vue, Vuetify,
+require.js, the draggable grid) comes from the ``solara-assets`` package of the ``viz`` extra,
+which solara's server serves itself under ``/_solara/cdn`` instead of fetching it from jsDelivr.
+``--production`` also skips solara's check that calls its web site, and
+``SOLARA_TELEMETRY_MIXPANEL_ENABLE=False`` its usage statistics. The ``viz`` extra keeps
+ipyvuetify below 2 (Vue 2): Mesa's pages are a draggable grid (``solara.GridDraggable``,
+vue-grid-layout), a Vue 2 component that stays blank under ipyvuetify 3's Vue 3.
+
 The sidebar holds Mesa's controls (Reset, Play, Step: one step is one year) and a slider per
-lever of ``scenarios/baseline.toml``: its annual budget in million CNY (the default is the
-baseline's). Changed sliders take effect on Reset, which builds a new model from them. Any
+lever of ``scenarios/baseline.toml`` with a short label: its annual budget in million CNY (the
+default is the baseline's). The "Levers" card below them gives each lever's full English and
+Chinese name. Changed sliders take effect on Reset, which builds a new model from them. Any
 combination is allowed: if the budgets add up to more than ``budget.annual_total_cny``, the cap
 is raised to their sum (the page explores budgets; the cap is a scenario-file safeguard).
 
@@ -31,6 +40,7 @@ from __future__ import annotations
 
 import operator
 from collections import Counter, defaultdict
+from html import escape
 from pathlib import Path
 
 import numpy as np
@@ -46,22 +56,6 @@ from sim.scenario.loader import apply_overrides_fitting_budget, load_scenario
 from sim.scenario.schema import PLATFORM_LEVELS, SECTORS, Scenario
 
 
-def _mesa_tabs_on_vuetify3() -> None:
-    """Let Mesa 3.3's SolaraViz lay out its pages under ipyvuetify 3.
-
-    Mesa 3.3's ``ComponentsView`` uses Vuetify 2's ``TabsItems``/``TabItem``, which ipyvuetify 3
-    removed in favour of ``Window``/``WindowItem``; with ipyvuetify 3 installed every SolaraViz
-    with components fails with "module 'reacton.ipyvuetify' has no attribute 'TabsItems'". Mesa
-    fixed this by using the new names (mesa/mesa PR #2919, after 3.3.1). Until Mesa is upgraded
-    (or ipyvuetify pinned below 3), the old names point to the new components; nothing is
-    changed when they exist."""
-    v = solara.v
-    if not hasattr(v, "TabsItems") and hasattr(v, "Window"):
-        v.TabsItems, v.TabItem = v.Window, v.WindowItem
-
-
-_mesa_tabs_on_vuetify3()
-
 ROOT = Path(__file__).resolve().parents[2]
 BASELINE = ROOT / "scenarios" / "baseline.toml"
 MILLION = 1e6
@@ -71,6 +65,13 @@ MILLION = 1e6
 LEVER_MAX_M = {"fiscal_support": 320, "talent_plan": 120, "tech_recruitment": 160, "incubation": 50,
                "institute_support": 60, "university_industry": 50, "agri_st": 50, "ip_protection": 50,
                "htz_upgrade": 80, "registration_campaign": 50}
+
+# the sliders' short labels (the sidebar is narrow: a long label squeezes its slider out of view);
+# the levers' full names, English and Chinese, are in the "Levers" card below the sliders
+LEVER_LABEL = {"fiscal_support": "Fiscal support", "talent_plan": "Talent plan", "tech_recruitment": "Recruitment",
+               "incubation": "Incubation", "institute_support": "Institutes", "university_industry": "Univ.-industry",
+               "agri_st": "Agri S&T", "ip_protection": "IP protection", "htz_upgrade": "Zone drive",
+               "registration_campaign": "Registration"}
 
 KIND_COLOURS = {"Enterprise": "#4c72b0", "University": "#dd8452", "Institute": "#55a868"}
 ALL = "all"
@@ -129,10 +130,31 @@ def model_params(scenario: str | Path | Scenario | None = None) -> dict:
             continue
         now = lever.annual_budget_cny / MILLION
         top = max(LEVER_MAX_M[key], now)
-        params[key] = Slider(f"{lever.name} (m CNY/yr)", value=now, min=0.0, max=float(top), step=1.0, dtype=float)
+        params[key] = Slider(slider_label(key), value=now, min=0.0, max=float(top), step=1.0, dtype=float)
     params["seed"] = {"type": "InputText", "value": str(sc.run.seed), "label": "seed"}
     params["scenario"] = sc if isinstance(scenario, Scenario) else str(BASELINE if scenario is None else scenario)
     return params
+
+
+def slider_label(key: str) -> str:
+    """A lever slider's label: the lever's short name and the unit (million CNY a year)."""
+    return f"{LEVER_LABEL.get(key, key)}, m/yr"
+
+
+@solara.component
+def LeverGuide(scenario: Scenario):
+    """The card under the sliders that says what each short slider label stands for: the lever's
+    full English and Chinese names and its budget in the scenario (million CNY a year). Plain
+    HTML, not ``solara.Markdown``, whose math renderer (KaTeX) is not among solara's assets and
+    would be fetched from the CDN."""
+    items = "".join(f"<li><b>{escape(LEVER_LABEL[key])}</b>: {escape(lever.name)} ({escape(lever.name_zh)}); "
+                    f"{lever.annual_budget_cny / MILLION:g}m</li>"
+                    for key, lever in scenario.levers.active().items() if key in LEVER_LABEL)
+    with solara.Card():
+        with solara.Details("Levers: what the slider labels stand for"):
+            solara.HTML(tag="div", unsafe_innerHTML=(
+                "<p>Annual budgets in million CNY; the scenario's value after each name. "
+                f"Moved sliders apply on Reset.</p><ul style='padding-left: 1.2em'>{items}</ul>"))
 
 
 # ---- goal indicators against their targets --------------------------------------------------------
@@ -161,8 +183,10 @@ def goals_figure(model: InnovationModel) -> Figure:
     n = len(targets)
     cols = 4 if n > 6 else max(n, 1)
     rows = -(-n // cols)
-    fig = Figure(figsize=(3.2 * cols, 2.4 * rows))
-    fig.subplots_adjust(left=0.05, right=0.98, bottom=0.06, top=0.9, hspace=0.55, wspace=0.3)
+    # about the shape and size of the page's grid cell (some 450 x 380 pixels), so the picture is
+    # hardly scaled down and its labels stay readable
+    fig = Figure(figsize=(1.9 * cols, 1.9 * rows))
+    fig.subplots_adjust(left=0.06, right=0.98, bottom=0.07, top=0.88, hspace=0.75, wspace=0.4)
     first, last = model.layout.base_year, model.end_year
     for i, (indicator, conds) in enumerate(targets.items()):
         ax = fig.add_subplot(rows, cols, i + 1)
@@ -181,10 +205,10 @@ def goals_figure(model: InnovationModel) -> Figure:
                 ax.plot([c["year"]], [value], "o", color="tab:green" if met else "tab:red", ms=6)
         ax.set_xlim(first, last)
         ax.set_xticks(range(first, last + 1, 4))
-        ax.set_title(f"{indicator} " + ", ".join(_target_text(c) for c in conds), fontsize=8)
-        ax.tick_params(labelsize=7)
+        ax.set_title(f"{indicator}\n" + ", ".join(_target_text(c) for c in conds), fontsize=6.5)
+        ax.tick_params(labelsize=5.5)
         if any(c["series"] for c in conds):
-            ax.legend(fontsize=6, loc="best")
+            ax.legend(fontsize=5, loc="best")
     fig.suptitle(f"Goal indicators, {model.year}", fontsize=10)
     return fig
 
@@ -239,7 +263,7 @@ def network_figure(model: InnovationModel, seed: int = 1) -> Figure:
     import networkx as nx
 
     g = model.network()
-    fig = Figure(figsize=(7, 6), layout="constrained")
+    fig = Figure(figsize=(5.5, 4.8), layout="constrained")
     ax = fig.add_subplot()
     ax.set_axis_off()
     if g.number_of_nodes() == 0:
@@ -341,18 +365,22 @@ COMPONENTS = [(GoalIndicators, 0), (CollaborationNetwork, 0), (AgentTable, 1)]
 
 
 def make_page(model: InnovationModel | solara.Reactive | None = None, scenario: str | Path | Scenario | None = None):
-    """The SolaraViz element for ``model`` (default: a new ``LeverModel`` of the scenario). A
-    ``solara.Reactive`` holding the model lets the caller see the model Reset builds."""
+    """The SolaraViz element for ``model`` (default: a new ``LeverModel`` of the scenario), with
+    the lever guide under the sliders in the sidebar. A ``solara.Reactive`` holding the model
+    lets the caller see the model Reset builds. Call it while a component renders."""
     model = LeverModel(scenario=scenario) if model is None else model
-    return SolaraViz(model, components=COMPONENTS, model_params=model_params(scenario),
-                     name="Hechuan innovation ecosystem (Mesa model)")
+    viz = SolaraViz(model, components=COMPONENTS, model_params=model_params(scenario),
+                    name="Hechuan innovation ecosystem (Mesa model)")
+    with solara.Sidebar():
+        LeverGuide(_scenario_of(scenario))
+    return viz
 
 
 @solara.component
 def Page():
     """What ``solara run`` serves: a model of its own for every browser session, built once."""
     model = solara.use_memo(LeverModel, [])
-    return make_page(model)
+    make_page(model)
 
 
 page = Page()

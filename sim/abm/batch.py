@@ -25,6 +25,10 @@ class MesaSimulator:
 
     @classmethod
     def of(cls, scenario) -> "MesaSimulator":
+        """The simulator of ``scenario``; a UserError naming the ``abm`` extra if Mesa is missing."""
+        from . import require_mesa
+
+        require_mesa()
         return cls(scenario)
 
     def __call__(self, seed: int, replicates, parameters: dict | None = None) -> dict[str, np.ndarray]:

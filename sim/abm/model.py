@@ -57,15 +57,49 @@ def _reporter(name: str):
     return lambda model: model.indicators[name]
 
 
+class YearlyDataCollector(mesa.DataCollector):
+    """Mesa's DataCollector whose model frame is indexed by calendar year (the base year's start
+    state first), not by Mesa's step count."""
+
+    def __init__(self, base_year: int, **kwargs):
+        super().__init__(**kwargs)
+        self.base_year = base_year
+
+    def get_model_vars_dataframe(self):
+        df = super().get_model_vars_dataframe()
+        df.index = range(self.base_year, self.base_year + len(df))
+        df.index.name = "year"
+        return df
+
+
+def _seed_of(seed, rng, scenario) -> int:
+    """The replicate's seed: ``seed`` if given; else one drawn from Mesa's ``rng`` argument (an
+    int is the seed itself; a Generator or SeedSequence gives a seed from its stream); else
+    fresh entropy, so models built without either differ, as Mesa's do (``mesa.batch_run``
+    iterations). The seed is kept in ``model.seed``: passing it again rebuilds the same model."""
+    if seed is not None:
+        return int(seed)
+    if rng is None:
+        return int(np.random.SeedSequence().entropy)
+    if isinstance(rng, (int, np.integer)):
+        return int(rng)
+    return int(np.random.default_rng(rng).integers(0, 2**63))
+
+
 class InnovationModel(mesa.Model):
     """One replicate of a scenario as a Mesa model.
 
     >>> from sim import load_scenario
     >>> m = InnovationModel(load_scenario("scenarios/baseline.toml"), seed=1)
     >>> m.step(); m.year
-    2023
+    2026
     >>> m.run_model()                                     # to the scenario's end year
-    >>> m.datacollector.get_model_vars_dataframe()        # indicators by year, names of sim.indicators
+    >>> m.datacollector.get_model_vars_dataframe()        # indicators indexed by year, names of sim.indicators
+
+    The replicate is fixed by (``seed``, ``replicate``). Mesa's ``rng`` argument is accepted
+    instead of ``seed`` (an int, a numpy Generator or SeedSequence: a seed is drawn from it).
+    With neither, the model takes fresh entropy (``model.seed`` says which), so ``mesa.batch_run``
+    iterations differ; the scenario's ``run.seed`` is what ``innovsim run`` uses, not this model.
 
     ``record_history`` keeps each firm's yearly state and events (``Enterprise.explain``) and the
     exited firms (``exited_firms``); batch runs switch it off. ``parameters`` (name -> value)
@@ -73,8 +107,8 @@ class InnovationModel(mesa.Model):
     """
 
     def __init__(self, scenario, seed: int | None = None, replicate: int = 0, record_history: bool = True,
-                 parameters: dict | None = None):
-        seed = scenario.run.seed if seed is None else int(seed)
+                 parameters: dict | None = None, rng=None):
+        seed = _seed_of(seed, rng, scenario)
         super().__init__(rng=replicate_generator(seed, replicate, MESA))
         self.scenario, self.seed, self.replicate, self.record_history = scenario, seed, replicate, record_history
         self.layout = L = build_layout(scenario)
@@ -105,8 +139,22 @@ class InnovationModel(mesa.Model):
         self.links: list[tuple] = []       # this year's collaborations (firm, partner)
 
         self.indicators = self._measure(None)
-        self.datacollector = mesa.DataCollector(model_reporters={name: _reporter(name) for name in INDICATORS})
+        self.datacollector = YearlyDataCollector(L.base_year,
+                                                 model_reporters={name: _reporter(name) for name in INDICATORS})
         self.datacollector.collect(self)
+
+    @property
+    def scenario(self):
+        """The innovsim scenario (``sim.scenario.Scenario``) this replicate simulates. Mesa 3.5's
+        ``Model`` has a ``scenario`` of its own (``mesa.experimental.scenarios``) whose setter
+        writes ``scenario.model``; this model's scenario is a validated pydantic object, so the
+        name is kept for it and Mesa's own value is ignored."""
+        return self.__dict__.get("_innovsim_scenario")
+
+    @scenario.setter
+    def scenario(self, value) -> None:
+        if type(value).__module__.startswith("sim."):
+            self.__dict__["_innovsim_scenario"] = value
 
     # ---- the agents ------------------------------------------------------------------------------
 
@@ -299,16 +347,16 @@ class InnovationModel(mesa.Model):
 
     def indicator_frame(self):
         """The collected indicators as a pandas DataFrame indexed by year."""
-        df = self.datacollector.get_model_vars_dataframe()
-        df.index = range(self.layout.base_year, self.layout.base_year + len(df))
-        df.index.name = "year"
-        return df
+        return self.datacollector.get_model_vars_dataframe()
 
     def release(self) -> None:
         """Let Python free this model once the caller drops it. Mesa 3.3 keeps every model alive
         in a class-level table of agent ids (``mesa.Agent._ids``; mesa issue #3179, fixed after
-        3.3), so a process running many replicates would otherwise keep every one of them."""
-        mesa.Agent._ids.pop(self, None)
+        3.3), so a process running many replicates would otherwise keep every one of them; Mesa 3.5
+        has no such table and frees the model by itself."""
+        ids = getattr(mesa.Agent, "_ids", None)
+        if ids is not None:
+            ids.pop(self, None)
 
     # ---- results ---------------------------------------------------------------------------------
 

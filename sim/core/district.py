@@ -45,7 +45,7 @@ def ip_multiplier(p: dict, lv) -> np.ndarray:
 def talent_market(d: District, p: dict, lv, demand: np.ndarray) -> np.ndarray:
     """Step 4: graduates, the talent plan and migration renew the local R&D labour pool; returns
     the talent factor, the share of the R&D staff firms want (``demand``, FTE) that they get."""
-    graduates = np.sum(d.students, axis=1) / 4
+    graduates = np.sum(d.students, axis=1) / p["study_years"]
     new_talents = R.saturating(lv.budget["talent_plan"] * p["talent_uptake"] / p["talent_cost"], p["talent_pool"])
     leaving = d.talents * p["talent_attrition"]
     d.talents = d.talents - leaving + new_talents
@@ -114,8 +114,9 @@ def campaign_reach(p: dict, lv, n_unregistered, n_candidates) -> tuple[np.ndarra
 
 
 def financing_relief(p: dict, lv) -> np.ndarray:
-    """How much financing support lowers a tech-based firm's exit odds (a share, at most 0.9)."""
-    return np.minimum(0.9, p["financing_exit_response"] * lv.financing / 100)
+    """How much financing support lowers a tech-based firm's exit odds (a share, at most
+    ``financing_relief_cap``)."""
+    return np.minimum(p["financing_relief_cap"], p["financing_exit_response"] * lv.financing / 100)
 
 
 def entry_means(d: District, p: dict, lv, n_alive_start: np.ndarray, univ_collabs: np.ndarray) -> np.ndarray:
@@ -208,7 +209,7 @@ def universities_and_zone(d: District, p: dict, lv, u_small: np.ndarray, n_proje
     on the expert list may be approved in it (``U_ZONE_APPROVE``), a zone below the list may
     move up a readiness stage (``U_ZONE_ADVANCE``). Each is one uniform per replicate and year."""
     budget = lv.budget
-    d.students *= 1.01
+    d.students *= 1 + p["student_growth"][:, None] / 100
     maker_support = budget["university_industry"] * (1 - lv.project_share)
     below_top = d.maker < R.NATIONAL
     per_space = maker_support / np.maximum(np.count_nonzero(below_top, axis=1), 1)
@@ -217,7 +218,7 @@ def universities_and_zone(d: District, p: dict, lv, u_small: np.ndarray, n_proje
     d.projects += n_projects
     d.agri_standalone += n_agri_new
     push = 1 + p["htz_push_response"] * budget["htz_upgrade"] / 100
-    hazard = R.htz_hazard(zone_hte, p["htz_hte_requirement"], p["htz_hazard_ready"], push)
+    hazard = R.htz_hazard(zone_hte, p["htz_hte_requirement"], p["htz_hazard_ready"], push, p["htz_hazard_cap"])
     d.htz_round = R.htz_round(u_small[:, U_ZONE_ROUND], p["htz_round_prob"])
     d.htz_stage = R.htz_zone_update(d.htz_stage, u_small[:, U_ZONE_ADVANCE], u_small[:, U_ZONE_APPROVE], d.htz_round,
                                     hazard, p["htz_round_approval"]).astype(np.int64)
@@ -274,7 +275,8 @@ def indicators(counts: dict, d: District, p: dict, extras: dict | None = None) -
 
     # composite innovation index: equal-weight log change of four components since the base year
     comps = np.stack([rd_intensity, n_hte / d.gdp, n_tb / d.gdp, n_muni / d.gdp], axis=1)
-    index = d.index0 + np.mean(np.log(np.maximum(comps, 1e-12) / d.components0), axis=1) + 0.05 * d.national
+    index = (d.index0 + np.mean(np.log(np.maximum(comps, 1e-12) / d.components0), axis=1)
+             + p["htz_index_bonus"] * d.national)
     rank = 1 + np.count_nonzero(d.peers > index[:, None], axis=1)
 
     out = {

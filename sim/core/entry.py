@@ -48,6 +48,7 @@ def entrant(origin, sector, year: int, draw, L: Layout, lv: LeverYear, p) -> dic
         {"revenue": draw(U_GROWTH), "rd": draw(U_CERT), "has_rd": draw(U_TECH_BASED), "st": draw(U_PLATFORM),
          "knowledge": draw(U_EXIT), "hightech": draw(U_AGRI)},
         industrial, lv.recruit_median_revenue, p["entrant_revenue"], p["entrant_rd_share"], lv.recruit_min_rd,
-        lv.recruit_conditions, p["recruit_hte_share"], p["st_factor_sd"])
+        lv.recruit_conditions, p["recruit_hte_share"], p["st_factor_sd"], p["entrant_rd_propensity"],
+        p["rd_propensity_spread"])
     return {"sector": sector, "industrial": industrial, "digital": draw(U_PARTNER) < L.digital_share[sector],
             "age": 0, "origin": origin, **state}

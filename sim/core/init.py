@@ -21,7 +21,8 @@ from ..sectors import AGRI
 from .state import F32, ORIGIN_INCUMBENT, ORIGIN_LEADING, Block, District, Firms
 from .streams import ReplicateStreams
 
-N_PEERS = 37
+N_PEERS = 37      # Chongqing's 38 districts and counties, Hechuan aside
+MAX_AGE = 40      # the oldest incumbent firm's age in the base year, years
 SLOT_GROUP = 128   # agent slots come in groups of this size (see step.row_total)
 # the start state's uniform draws per agent slot, one column per purpose
 (I_SECTOR, I_INDUSTRIAL, I_DIGITAL, I_ABOVE, I_RD, I_ST, I_AGE, I_HIGHTECH, I_KNOWLEDGE, I_HTE, I_RD_LIFT,
@@ -222,14 +223,15 @@ class _Start:
 
     def rescale(self, prop: np.ndarray, frozen: np.ndarray) -> np.ndarray:
         """Scale the propensity of the firms not ``frozen`` (by 0.05 to 20, each firm at most
-        0.3) so that firms' R&D, leading firms' included, matches the drawn R&D intensity."""
+        ``max_rd_propensity``) so that firms' R&D, leading firms' included, matches the drawn R&D
+        intensity."""
         p, revenue = self.p, self.revenue
         target = p["rd_intensity"] / 100 * (p["gdp"] * 100.0) * p["rd_enterprise_share"]
         free = np.sum(np.where(frozen, 0, prop * revenue), axis=1)
         fixed = np.sum(np.where(frozen, prop * revenue, 0), axis=1) + float(np.sum(self.leaders.rd_ratio
                                                                                    * self.leaders.revenue))
         scale = np.clip((target - fixed) / np.maximum(free, 1e-9), 0.05, 20)
-        return np.where(frozen, prop, np.minimum(prop * scale[:, None], 0.3))
+        return np.where(frozen, prop, np.minimum(prop * scale[:, None], self.col("max_rd_propensity")))
 
     def ip_since(self) -> np.ndarray:
         """Innovations since the last certificate of the base year's HTEs: the expected number in
@@ -280,9 +282,10 @@ def _lay_out_rd(s: _Start) -> None:
     innovations their R&D staff would make."""
     u = s.u
     s.has_rd = s.inc & (u[:, I_RD] < s.col("firms_with_rd_share"))
-    s.prop = s.rescale(np.where(s.has_rd, 0.02 * np.exp(0.8 * s.z[:, 1]), 0.0), np.zeros_like(s.inc))
+    s.prop = s.rescale(np.where(s.has_rd, 0.02 * np.exp(s.col("rd_propensity_sigma") * s.z[:, 1]), 0.0),
+                       np.zeros_like(s.inc))
     s.st_factor = np.exp(s.col("st_factor_sd") * np.sqrt(3) * (2 * u[:, I_ST] - 1))
-    s.age = np.minimum(40, 1 + np.floor(-np.log1p(-u[:, I_AGE]) * 8))
+    s.age = np.minimum(MAX_AGE, 1 + np.floor(-np.log1p(-u[:, I_AGE]) * s.col("firm_age_mean")))
     s.hightech = np.where(s.has_rd, 0.2 + 0.7 * u[:, I_HIGHTECH], 0.0)
     s.employees = s.revenue / s.col("revenue_per_employee")
     innovations = R.innovation_probability(s.staff_of(s.prop), s.col("knowledge_productivity"))

@@ -17,23 +17,36 @@ from ..scenario.distributions import as_dist
 from .streams import ReplicateStreams
 
 SECTIONS = ("initial", "uncertainties", "rules")
+STRUCTURAL_KEY = 0   # the structural parameters' stream: the parameter stream's seed sequence + (0,)
 _INTEGER = {p.name for p in parameters.ALL if p.integer}
 
 
 def sample_parameters(scenario, streams: ReplicateStreams) -> dict[str, np.ndarray]:
     """Sample every registry parameter for every replicate of the block (integers rounded)."""
-    specs = []
+    return sample_parameters_and_particles(scenario, streams)[0]
+
+
+def sample_parameters_and_particles(scenario, streams: ReplicateStreams
+                                    ) -> tuple[dict[str, np.ndarray], np.ndarray | None]:
+    """``sample_parameters``, and each replicate's row of the posterior file (None without one):
+    the draws a run records in its inputs table (``sim.inputs_table``), from the same uniforms."""
+    specs, structural = [], []
     for section in SECTIONS:
         values = getattr(scenario, section)
         for p in parameters.BY_SECTION[section].values():
-            specs.append((p, as_dist(getattr(values, p.name))))
+            (structural if p.structural else specs).append((p, as_dist(getattr(values, p.name))))
     # one uniform per parameter, and one more that picks the posterior sample (drawn always, so
     # naming a posterior file does not shift any other parameter's uniform)
     u = streams.uniform(np.empty((len(streams), len(specs) + 1)))
     out = {}
-    for i, (p, dist) in enumerate(specs):
-        x = np.clip(dist.ppf(u[:, i], (p.low, p.high)), p.low, p.high).astype(np.float64)
-        out[p.name] = np.round(x) if p.integer else x
+    # the structural parameters (``parameters.STRUCTURAL``) draw from a stream of their own, so
+    # adding them changed no other draw
+    u_structural = streams.derived(STRUCTURAL_KEY).uniform(np.empty((len(streams), len(structural))))
+    for uu, group in ((u, specs), (u_structural, structural)):
+        for i, (p, dist) in enumerate(group):
+            x = np.clip(dist.ppf(uu[:, i], (p.low, p.high)), p.low, p.high).astype(np.float64)
+            out[p.name] = np.round(x) if p.integer else x
+    rows = None
     if scenario.posterior_file is not None:
         from ..scenario.posterior import read_posterior
 
@@ -44,7 +57,7 @@ def sample_parameters(scenario, streams: ReplicateStreams) -> dict[str, np.ndarr
         for j, name in enumerate(post.names):
             x = post.samples[rows, j].astype(np.float64)
             out[name] = np.round(x) if name in integer else x
-    return out
+    return out, rows
 
 
 def override_parameters(params: dict[str, np.ndarray], values: dict | None, n: int) -> dict[str, np.ndarray]:

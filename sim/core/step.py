@@ -171,15 +171,16 @@ def plan_rd(f: Firms, y: Year) -> RdPlan:
     hte_kind, sub_kind, manu_kind, tsme_kind = k >= 8, (k >> 2) & 1, ((k >> 1) & 1) == 1, (k & 1) == 1
     d_now = R.superdeduction_rate(y.year, manu_kind, tsme_kind, rules, y.base_year)
     d_ref = R.superdeduction_rate(y.base_year, manu_kind, tsme_kind, rules, y.base_year)
-    uc = R.rd_user_cost(y.subsidy_rate[:, None] * sub_kind, hte_kind, rules, superdeduction=d_now)
-    uc_ref = R.rd_user_cost(0.0, hte_kind, rules, superdeduction=d_ref)
+    min_cost = p["min_user_cost"][:, None]
+    uc = R.rd_user_cost(y.subsidy_rate[:, None] * sub_kind, hte_kind, rules, min_cost, superdeduction=d_now)
+    uc_ref = R.rd_user_cost(0.0, hte_kind, rules, min_cost, superdeduction=d_ref)
     ip_mult = D.ip_multiplier(p, y.lv)
     response = R.rd_target_ratio(1.0, uc, uc_ref, p["rd_cost_elasticity"][:, None], ip_mult[:, None]).astype(F32)
     tech_sme = f.tech_based & R.tech_sme_size_ok(f.revenue / c["revenue_per_employee"], f.revenue, rules)
     target = f.propensity * pick_kind(response, R.hte_valid(f.hte_until, y.year), y.subsidised, f.industrial, tech_sme)
     band = R.hte_rd_threshold(f.revenue, rules)
-    target = R.bunch_to_threshold(target, band, c["hte_bunching_margin"], f.tech_based)
-    ratio = np.minimum(R.rd_adjust(f.rd_ratio, target, c["rd_adjust_speed"]), F32(0.5))  # stays 0 without R&D
+    target = R.bunch_to_threshold(target, band, c["hte_bunching_margin"], f.tech_based, c["hte_bunching_target"])
+    ratio = np.minimum(R.rd_adjust(f.rd_ratio, target, c["rd_adjust_speed"]), c["max_rd_ratio"])  # 0 without R&D
     desired_rd = ratio * f.revenue
     return RdPlan(ratio, desired_rd, R.rd_staff(desired_rd, c["rd_labour_share"], c["rd_wage"]))
 
@@ -293,11 +294,12 @@ def _innovate(f: Firms, y: Year, hired: Hired, links: Links, new: Pending) -> No
                                        c["institute_gain"], links.with_univ, c["university_gain"], spill,
                                        links.served, c["commissioner_gain"])
     new.hightech = R.hightech_share_update(f.hightech, new.success, c["hightech_gain"], c["hightech_decay"]) * alive
-    propensity = R.rd_learning_update(f.propensity, new.success, c["rd_learning"])
+    propensity = R.rd_learning_update(f.propensity, new.success, c["rd_learning"], c["max_rd_propensity"])
     p_start = R.rd_start_probability(c["rd_start_rate"], c["rd_start_subsidy_response"],
                                      y.subsidy_rate[:, None].astype(F32))
     starts = alive & (f.propensity == 0) & (u[:, U_INNOVATE] < p_start)
-    new.propensity = np.where(starts, R.new_rd_propensity(u[:, U_CERT]), propensity)
+    new.propensity = np.where(starts, R.new_rd_propensity(u[:, U_CERT], c["new_rd_propensity"],
+                                                          c["rd_propensity_spread"]), propensity)
 
 
 def _certify(f: Firms, y: Year, hired: Hired, new: Pending) -> None:
@@ -359,10 +361,12 @@ def _grow_and_exit(f: Firms, L: Layout, y: Year, new: Pending) -> None:
     new.revenue = R.revenue_after_growth(f.revenue, y.growth[:, None].astype(F32), c["innovation_revenue_premium"],
                                          new.success, c["revenue_growth_sd"], R.growth_shock(u[:, U_GROWTH]))
     relief = D.financing_relief(p, y.lv)
-    young_kind, tech_kind = np.array([0.0, 0.0, 10.0, 10.0]), np.array([False, True, False, True])
-    exit_kind = R.exit_probability(p["exit_rate"][:, None], young_kind, tech_kind, p["young_exit_multiplier"][:, None],
-                                   p["tech_exit_protection"][:, None], relief[:, None]).astype(F32)
-    p_exit = pick_kind(exit_kind, f.age >= 5, new.tech_based)
+    young_age = p["young_firm_age"][:, None]
+    age_kind = np.where(np.array([False, False, True, True]), young_age, 0.0)   # young, young, old, old
+    tech_kind = np.array([False, True, False, True])
+    exit_kind = R.exit_probability(p["exit_rate"][:, None], age_kind, tech_kind, p["young_exit_multiplier"][:, None],
+                                   p["tech_exit_protection"][:, None], relief[:, None], young_age).astype(F32)
+    p_exit = pick_kind(exit_kind, f.age >= c["young_firm_age"], new.tech_based)
     lead = np.arange(y.alive.shape[1]) < L.n_leading
     new.exits = y.alive & ~lead & (u[:, U_EXIT] < p_exit)
 
@@ -417,7 +421,8 @@ def _place_entrants(f: Firms, L: Layout, y: Year, u, n_recruited, incubated, inc
     origin = entry.origin_by_rank(r, n_recruited[bi], n_incubated[bi])
     draws = u[bi, :, si].astype(np.float64)         # the slots' unused draws of the year, (entrants, 9)
     sector = _entrant_sector(L, y.lv, origin, draws[:, U_INNOVATE], sectors.cdf(inc_weights)[bi])
-    p = {k: y.p[k][bi] for k in ("entrant_revenue", "entrant_rd_share", "recruit_hte_share", "st_factor_sd")}
+    p = {k: y.p[k][bi] for k in ("entrant_revenue", "entrant_rd_share", "recruit_hte_share", "st_factor_sd",
+                                 "entrant_rd_propensity", "rd_propensity_spread")}
     values = {"alive": True, **entry.entrant(origin, sector, y.year, lambda k: draws[:, k], L, y.lv, p)}
     flat = bi * f.alive.shape[1] + si               # scatter through flat indices (faster than pairs)
     for name, v in values.items():

@@ -50,6 +50,19 @@ class ReplicateStreams:
     def __len__(self) -> int:
         return len(self.gens)
 
+    def derived(self, key: int) -> "ReplicateStreams":
+        """New streams, one per replicate, each keyed by this stream's seed sequence extended by
+        ``key``: independent of this stream and of how much of it has been drawn. The registry's
+        structural parameters draw from one (``sim.core.params``)."""
+        streams = ReplicateStreams.__new__(ReplicateStreams)
+        streams.replicates = self.replicates
+        streams.gens = []
+        for g in self.gens:
+            ss = g.bit_generator.seed_seq
+            child = np.random.SeedSequence(ss.entropy, spawn_key=tuple(ss.spawn_key) + (key,))
+            streams.gens.append(np.random.Generator(np.random.PCG64(child)))
+        return streams
+
     def uniform(self, out: np.ndarray) -> np.ndarray:
         """Fill ``out`` (block, ...) with U[0, 1), one bulk call per replicate."""
         for g, row in zip(self.gens, out):

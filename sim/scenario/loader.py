@@ -195,7 +195,38 @@ def _validate(data: dict, source: str, layers: Layers | None = None) -> Scenario
         return Scenario.model_validate(data)
     except ValidationError as exc:
         issues = issues_from_validation_error(exc, data, file_of)
+        if layers:
+            issues = [_blame_over_budget(i, layers) for i in issues]
         raise ScenarioError.from_issues(issues, source=source) from None
+
+
+OVER_BUDGET = "over budget in "
+#: the lever fields that set what a lever spends in a year (Lever.budget_in)
+SPENDING_FIELDS = ("annual_budget_cny", "start_year", "end_year", "ramp_years", "growth_pct")
+
+
+def _blame_over_budget(issue: Issue, layers: Layers) -> Issue:
+    """An over-budget issue located in the file the user edited: the first file of the chain
+    (child first) that sets the cap or a lever's spending, naming the fields it sets there.
+    Without this the cap's field points at the parent that wrote ``budget.annual_total_cny``,
+    where a planner who raised a lever in a variant changed nothing."""
+    if not issue.message.startswith(OVER_BUDGET):
+        return issue
+    for name, data in layers:
+        levers = data.get("levers") if isinstance(data.get("levers"), dict) else {}
+        changed = [f"levers.{key}.{f}" for key, lever in levers.items() if isinstance(lever, dict)
+                   for f in SPENDING_FIELDS if f in lever]
+        budget = data.get("budget")
+        if isinstance(budget, dict) and "annual_total_cny" in budget:
+            changed.append("budget.annual_total_cny")
+        if changed and name == issue.file:
+            return issue           # the file that sets the cap is the one the user edited
+        if changed:
+            return dataclasses.replace(
+                issue, file=name, field=changed[0],
+                message=f"{issue.message}; this file sets {', '.join(changed)}: lower the levers' budgets "
+                        "or raise budget.annual_total_cny")
+    return issue
 
 
 # ---- what a run reads besides the scenario files ------------------------------------------------

@@ -14,6 +14,7 @@ from typing import Annotated, Literal
 
 from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, create_model, field_validator,
                       model_validator)
+from pydantic import Strict as StrictType
 
 from .. import parameters
 from ..indicators import INDICATORS
@@ -31,6 +32,11 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+#: A calendar year: a whole number as written, never text ("2026") or a fraction (2026.5), which
+#: pydantic would otherwise convert without a word
+Year = Annotated[int, StrictType()]
+
+
 class Meta(Strict):
     name: str = Field(min_length=1)
     name_zh: str = ""
@@ -39,8 +45,8 @@ class Meta(Strict):
 
 
 class Horizon(Strict):
-    base_year: int = Field(2022, ge=2000, le=2100)
-    end_year: int = Field(2035, ge=2001, le=2150)
+    base_year: Year = Field(2022, ge=2000, le=2100)
+    end_year: Year = Field(2035, ge=2001, le=2150)
 
     @model_validator(mode="after")
     def _order(self):
@@ -143,7 +149,7 @@ class Institute(Strict):
     name_zh: str
     sector: Sector
     capacity: int = Field(ge=0, description="firms it can serve per year")
-    opens: int = Field(description="first year of operation (<= base year: exists already)")
+    opens: Year = Field(description="first year of operation (<= base year: exists already)")
 
 
 class Incubator(Strict):
@@ -152,7 +158,7 @@ class Incubator(Strict):
     stage: Literal["incubator", "accelerator", "park"]
     sector: Sector | Literal["any"] = "any"
     capacity: int = Field(ge=0, description="tenant start-ups it can host")
-    opens: int
+    opens: Year
 
 
 class Agents(Strict):
@@ -170,8 +176,8 @@ class Lever(Strict):
     name: str
     name_zh: str
     annual_budget_cny: float = Field(ge=0, description="full annual budget once phased in, CNY")
-    start_year: int = Field(ge=2000, le=2150)
-    end_year: int | None = Field(None, description="last year funded (default: to the horizon)")
+    start_year: Year = Field(ge=2000, le=2150, description="first year funded")
+    end_year: Year | None = Field(None, description="last year funded (default: to the horizon)")
     ramp_years: int = Field(0, ge=0, le=50, description="years of linear phase-in to the full budget")
     growth_pct: float = Field(0.0, ge=-50, le=100, description="annual growth of the budget after the ramp")
 
@@ -195,10 +201,11 @@ class FiscalSupport(Lever):
     """《合川区支持科技创新若干财政金融政策》: R&D subsidies, HTE rewards, platform grants, financing."""
 
     rd_subsidy_rate: float = Field(ge=0, le=1, description="share of eligible firms' R&D spending reimbursed")
-    subsidy_scope: Literal["tech_based", "all"] = "tech_based"
+    subsidy_scope: Literal["tech_based", "all"] = Field("tech_based", description="firms the R&D subsidy is for: "
+                                                        "registered tech-based firms or all firms")
     hte_reward_cny: float = Field(ge=0, description="reward per newly certified HTE, CNY")
-    platform_grant_municipal_cny: float = Field(ge=0)
-    platform_grant_national_cny: float = Field(ge=0)
+    platform_grant_municipal_cny: float = Field(ge=0, description="grant per platform upgraded to municipal level, CNY")
+    platform_grant_national_cny: float = Field(ge=0, description="grant per platform upgraded to national level, CNY")
     financing_share: float = Field(0.0, ge=0, le=1,
                                    description="share of the budget for loans, guarantees and risk compensation")
 
@@ -210,10 +217,12 @@ class TalentPlan(Lever):
 class TechRecruitment(Lever):
     """科技招商: incentives that land tech firms, optionally under the plan's R&D/platform/patent conditions."""
 
-    enforce_conditions: bool = True
-    min_rd_intensity_pct: float = Field(3.0, ge=0, le=100)
-    median_revenue_m_cny: float = Field(gt=0)
-    sector_mix: dict[Sector, float]
+    enforce_conditions: bool = Field(True, description="recruited projects must meet the plan's R&D-intensity, "
+                                                       "platform and patent criteria")
+    min_rd_intensity_pct: float = Field(3.0, ge=0, le=100, description="R&D / sales a recruited firm must reach "
+                                                                       "when the conditions are enforced, pct")
+    median_revenue_m_cny: float = Field(gt=0, description="median first-year revenue of a recruited firm, m CNY")
+    sector_mix: dict[Sector, float] = Field(description="sector shares of the recruited firms (sum to 1)")
 
     @field_validator("sector_mix")
     @classmethod
@@ -329,7 +338,7 @@ class Goal(Strict):
 
     name: str
     name_zh: str
-    year: int
+    year: Year
     indicator: str | None = None
     comparison: Comparison | None = None
     threshold: float | SeriesRef | None = None
@@ -408,6 +417,7 @@ class Scenario(Strict):
                 raise ValueError(
                     f"goals.{gid}.year = {g.year} is outside the simulated years "
                     f"{self.horizon.base_year + 1}..{self.horizon.end_year}")
+        self._check_lever_years()
         # levers within the budget, every year
         levers = self.levers.active()
         for year in range(self.horizon.base_year + 1, self.horizon.end_year + 1):
@@ -423,6 +433,19 @@ class Scenario(Strict):
         self._check_initial_counts()
         return self
 
+    def _check_lever_years(self) -> None:
+        """A lever whose funded years miss the simulated years would silently do nothing: an error."""
+        first, last = self.horizon.base_year + 1, self.horizon.end_year
+        for key, lever in self.levers.active().items():
+            if lever.start_year > last:
+                raise ValueError(f"levers.{key}.start_year = {lever.start_year} is after the last simulated year "
+                                 f"{last} (horizon.end_year), so the lever would never be funded; "
+                                 f"start it in {last} or earlier")
+            if lever.end_year is not None and lever.end_year < first:
+                raise ValueError(f"levers.{key}.end_year = {lever.end_year} is before the first simulated year "
+                                 f"{first} (horizon.base_year + 1), so the lever would never be funded; "
+                                 f"end it in {first} or later, or remove the lever")
+
     def _check_initial_counts(self) -> None:
         """Start counts that cannot hold together in any replicate are errors, with the numbers."""
         rng = {k: as_dist(getattr(self.initial, k)).declared_range()
@@ -435,3 +458,73 @@ class Scenario(Strict):
                 raise ValueError(
                     f"initial.{small} can reach {rng[small][1]:g} but initial.{big} can be as low as "
                     f"{rng[big][0]:g}: {why}, so initial.{small} must stay at or below initial.{big}")
+
+
+# ---- the JSON Schema (innovsim schema), for editors and check-jsonschema --------------------------
+
+JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
+PARTIAL = "Partial"       # the suffix of a definition's variant form: every field optional
+
+
+def json_schema(title: str = "Hechuan innovation-ecosystem simulator: scenario file") -> dict:
+    """The JSON Schema of a scenario file, as planners write them.
+
+    A complete scenario (no ``extends``) must have every required section and field. A variant
+    (with ``extends``) writes only what it changes: the same fields and types, none required
+    (each definition has a ``...Partial`` twin without ``required``). TOML has no null, so
+    pydantic's ``X or null`` becomes plain ``X``: a typo inside a lever is then reported as that
+    key, not as a failed ``anyOf``. Checks across fields (budgets, years against the horizon)
+    are ``innovsim validate``'s; the schema checks names and types."""
+    import copy
+
+    full = _without_null(Scenario.model_json_schema())
+    defs = full.pop("$defs")
+    full.pop("title", None)
+    partial_defs = {name + PARTIAL: _partial(d) for name, d in defs.items()}
+    variant = _partial(copy.deepcopy(full))
+    return {"$schema": JSON_SCHEMA_DIALECT, "title": title,
+            "description": full.get("description", ""),
+            "type": "object", "properties": variant["properties"], "additionalProperties": False,
+            # a file without extends is a complete scenario
+            "if": {"not": {"required": ["extends"]}}, "then": {"$ref": "#/$defs/CompleteScenario"},
+            "$defs": {**defs, **partial_defs, "CompleteScenario": full}}
+
+
+def _without_null(node):
+    """``node`` with every ``anyOf: [X, {"type": "null"}]`` made ``X`` and null defaults dropped."""
+    if isinstance(node, list):
+        return [_without_null(x) for x in node]
+    if not isinstance(node, dict):
+        return node
+    out = {k: _without_null(v) for k, v in node.items()}
+    if "anyOf" in out:
+        branches = [b for b in out["anyOf"] if b != {"type": "null"}]
+        if len(branches) == 1:
+            del out["anyOf"]
+            out = {**branches[0], **out}
+        else:
+            out["anyOf"] = branches
+    if out.get("default", 0) is None:
+        del out["default"]
+    return out
+
+
+def _partial(node):
+    """The variant form of a schema node: nothing required, references to the variant forms,
+    ``oneOf`` as ``anyOf`` (a partial distribution table may fit several kinds) and no
+    OpenAPI ``discriminator``."""
+    if isinstance(node, list):
+        return [_partial(x) for x in node]
+    if not isinstance(node, dict):
+        return node
+    out = {}
+    for key, value in node.items():
+        if key in ("required", "discriminator"):
+            continue
+        if key == "$ref" and isinstance(value, str) and value.startswith("#/$defs/"):
+            out[key] = value + PARTIAL
+        elif key == "oneOf":
+            out["anyOf"] = _partial(value)
+        else:
+            out[key] = _partial(value)
+    return out
