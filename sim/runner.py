@@ -122,16 +122,19 @@ def write_outputs(output: RunOutput, out: str | Path, charts: bool = True) -> li
     """Write into ``out``: indicators.parquet (the tidy table of every replicate and year),
     summary.json, report.txt, scenario.json (the resolved scenario) and the fan charts, each
     file all or nothing; then drop the run's checkpoints, which the Parquet file now holds."""
+    from .record import format_record, goal_record
     from .report import format_levers, format_table, write_summary
 
     out = make_folder(out)
+    record = goal_record(output.scenario)
     with FolderLock(out):
         table = out / "indicators.parquet"
         with atomic_path(table) as tmp:
             write_indicators(output.results, tmp)
-        written = [table, write_summary(output.odds, out / "summary.json", engine=output.engine)]
+        written = [table, write_summary(output.odds, out / "summary.json", engine=output.engine, record=record)]
         report = atomic_write(out / "report.txt", format_levers(output.scenario) + "\n"
-                              + format_table(output.odds, output.scenario.goals))
+                              + format_table(output.odds, output.scenario.goals) + "\n"
+                              + format_record(output.scenario, record))
         scen = atomic_write(out / "scenario.json", output.scenario.model_dump_json(indent=2) + "\n")
         written += [report, scen]
         if charts:
