@@ -484,9 +484,11 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if args.json:
         import json
 
+        from .record import goal_record
         from .report import summary_json
 
-        _print_json(args, json.loads(summary_json(output.odds, engine=output.engine)))
+        doc = summary_json(output.odds, engine=output.engine, record=goal_record(scenario))   # as write_outputs
+        _print_json(args, json.loads(doc))
     return EXIT_OK
 
 

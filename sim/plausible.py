@@ -128,7 +128,8 @@ PLAUSIBLE: dict[str, Plausible] = {
                                                                "(2 in the baseline); 1.5-3 spans the usual "
                                                                "firm-demography ratios"),
     "uncertainties.tech_exit_protection": _half(0.4, "tech-based firms exit less often"),
-    "uncertainties.startup_rate": _support(35, 70, "assumption: ~250 innovation-relevant start-ups a year"),
+    "uncertainties.startup_rate": _support(35, 120, "derived: the 2017 and 2022 firm priors imply ~3.4%/yr net growth, "
+                                                "60-90 start-ups per 1,000 firms with exits of 4-5%; fitted"),
     "uncertainties.entrant_revenue": _half(1.5, "first-year revenue of a start-up, m CNY"),
     "uncertainties.entrant_rd_share": _half(0.5, "half the spontaneous start-ups do R&D"),
     "uncertainties.recruit_hte_share": _half(0.4, "the plan targets firms with core technology"),
@@ -137,7 +138,8 @@ PLAUSIBLE: dict[str, Plausible] = {
     "uncertainties.rd_cost_elasticity": _support(0.3, 1.2, "literature: user-cost elasticity of R&D ~0.5-1 (Bloom, "
                                                            "Griffith & Van Reenen 2002)"),
     "uncertainties.rd_adjust_speed": _half(0.4, "partial adjustment of R&D"),
-    "uncertainties.rd_start_rate": _half(0.03, "some firms set up R&D each year"),
+    "uncertainties.taxable_margin": _support(0.03, 0.10, "assumption: pre-tax profit / sales of Chongqing SMEs"),
+    "uncertainties.rd_start_rate": _support(0.01, 0.08, "assumption: some firms set up R&D each year; fitted"),
     "uncertainties.rd_start_subsidy_response": _half(5.0, "a 5% subsidy rate raises the start rate by a quarter"),
     "uncertainties.rd_learning": Plausible(0.0, 0.10, "assumption: no source; from no learning at all to twice the "
                                                       "baseline's 0.05 (a success raises the R&D propensity by up "
@@ -170,7 +172,8 @@ PLAUSIBLE: dict[str, Plausible] = {
     # ---- certification and registration behaviour --------------------------------------------------------
     "uncertainties.tb_register_prob": _support(0.40, 0.80, "assumption: registration campaigns reach most eligible "
                                                            "firms"),
-    "uncertainties.tb_lapse_prob": _half(0.3, "registrations are reviewed yearly; some lapse late"),
+    "uncertainties.tb_lapse_prob": _support(0.1, 0.4, "assumption: registrations are reviewed yearly; firms that no "
+                                                  "longer qualify lapse within 1-10 years; fitted"),
     "uncertainties.hte_apply_prob": _support(0.40, 0.80, "assumption: certification is worth 10 pp of profit tax"),
     "uncertainties.hte_ip_per_innovation": _support(0.5, 0.9, "assumption: most innovations are filed as IP in time"),
     "uncertainties.hte_renew_score_mean": _support(74, 84, "assumption: ~83% of eligible renewals above 70"),
@@ -261,6 +264,20 @@ PLAUSIBLE: dict[str, Plausible] = {
     "rules.tb_rd_min": _half(2.0, "the R&D share that passes the tech-SME score"),
     "rules.tb_st_staff_min": _half(5.0, "the S&T staff share that passes the tech-SME score"),
     "rules.tb_knowledge_min": _half(0.1, "at least some IP (a utility model or software copyright)"),
+    "rules.slpe_max_employees": Plausible(200, 300, "law: 300 staff (2023年第6号); a tightening to 200 is the "
+                                                    "plausible reform"),
+    "rules.slpe_max_income": Plausible(1, 5, "law: 3m CNY of taxable income (2023年第6号); 1m before 2019, 5m a "
+                                             "plausible widening"),
+    "rules.slpe_low_bracket": Plausible(0.5, 1, "law: the 1m CNY bracket (财税〔2019〕13号); 0.5m in 2017"),
+    "rules.slpe_rate_low_2017": Plausible(8, 12, "law: 10% effective (财税〔2017〕43号, 〔2018〕77号); a past rate "
+                                                 "the forecast does not use, +-20% so a screening can show that"),
+    "rules.slpe_rate_low_2019": Plausible(4, 6, "law: 5% effective (财税〔2019〕13号); a past rate, +-20%"),
+    "rules.slpe_rate_low_2021": Plausible(2, 3, "law: 2.5% effective (2021年第12号); a past rate, +-20%"),
+    "rules.slpe_rate_low_2023": Plausible(2.5, 10, "law: 5% effective to 2027 (2023年第12号); after 2027 from a "
+                                                   "halving to the 2017 rate"),
+    "rules.slpe_rate_high_2019": Plausible(8, 12, "law: 10% effective (财税〔2019〕13号); a past rate, +-20%"),
+    "rules.slpe_rate_high_2022": Plausible(5, 10, "law: 5% effective to 2027 (2022年第13号, 2023年第12号); after 2027 "
+                                                  "up to the 2019 rate"),
     "rules.cit_rate": Plausible(20, 25, "law: 25% (Enterprise Income Tax Law, art. 4) since 2008; a cut to 20% is "
                                         "the plausible reform"),
     "rules.cit_rate_hte": Plausible(10, 15, "law: 15% (Enterprise Income Tax Law, art. 28) since 2008; a cut to 10% "

@@ -248,18 +248,21 @@ def format_compare(comparison: Comparison, odds_a: Odds | None = None, goals: di
 # ---- summary.json -------------------------------------------------------------------------------
 
 
-def summary_json(odds: Odds, engine: str = "core") -> str:
+def summary_json(odds: Odds, engine: str = "core", record: dict | None = None) -> str:
     """The summary as JSON text: stable key order, 2-space indent, UTF-8 names, trailing newline.
-    ``engine`` names the engine that produced the runs ("core" or "mesa")."""
+    ``engine`` names the engine that produced the runs ("core" or "mesa"); ``record``, per goal,
+    what is observed and what is still estimated (``sim.record.goal_record``)."""
     doc = odds.to_dict()
     doc = {**{k: doc.pop(k) for k in ("scenario", "runs", "seed")}, "engine": engine, **doc}
+    if record is not None:
+        doc["record"] = record
     return json.dumps(doc, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
 
 
-def write_summary(odds: Odds, path, engine: str = "core") -> Path:
+def write_summary(odds: Odds, path, engine: str = "core", record: dict | None = None) -> Path:
     """Write summary.json (UTF-8); returns the path."""
     from .execution.files import atomic_write, make_folder
 
     path = Path(path)
     make_folder(path.parent)
-    return atomic_write(path, summary_json(odds, engine))
+    return atomic_write(path, summary_json(odds, engine, record))

@@ -119,6 +119,15 @@ class RuleSet:
     superdeduction_manufacturing_2021: float
     superdeduction_tsme_2017: float
     superdeduction_tsme_2022: float
+    slpe_max_employees: float
+    slpe_max_income: float
+    slpe_low_bracket: float
+    slpe_rate_low_2017: float
+    slpe_rate_low_2019: float
+    slpe_rate_low_2021: float
+    slpe_rate_low_2023: float
+    slpe_rate_high_2019: float
+    slpe_rate_high_2022: float
     above_scale_revenue: float
     platform_min_rd_district: float
     platform_min_rd_municipal: float
@@ -128,7 +137,8 @@ class RuleSet:
             "hte_hightech_revenue_min", "tb_rd_min", "tb_st_staff_min", "cit_rate", "cit_rate_hte",
             "superdeduction_extra", "superdeduction_extra_base", "superdeduction_general_2017",
             "superdeduction_general_2018", "superdeduction_general_2023", "superdeduction_manufacturing_2021",
-            "superdeduction_tsme_2017", "superdeduction_tsme_2022")
+            "superdeduction_tsme_2017", "superdeduction_tsme_2022", "slpe_rate_low_2017", "slpe_rate_low_2019",
+            "slpe_rate_low_2021", "slpe_rate_low_2023", "slpe_rate_high_2019", "slpe_rate_high_2022")
 
     @classmethod
     def from_values(cls, values: dict[str, float]) -> "RuleSet":
@@ -196,16 +206,39 @@ def above_scale(industrial, revenue, rules: RuleSet):
 
 # ---- R&D decisions ---------------------------------------------------------------------------
 
-def rd_user_cost(subsidy_rate, hte, rules: RuleSet, min_cost, superdeduction=None):
+def rd_user_cost(subsidy_rate, hte, rules: RuleSet, min_cost, superdeduction=None, tax=None):
     """After-tax cost of one yuan of R&D: 1 - subsidy - tax rate x super-deduction share.
 
-    HTEs pay 15% corporate income tax, so the same deduction is worth less to them. The cost never
-    falls below ``min_cost`` (``min_user_cost``): R&D is never free to the firm (and the response
-    stays finite).
+    HTEs pay 15% corporate income tax and small low-profit firms less (``income_tax_rate``, passed
+    as ``tax``), so the same deduction is worth less to them. The cost never falls below
+    ``min_cost`` (``min_user_cost``): R&D is never free to the firm (and the response stays finite).
     """
     d = rules.superdeduction_extra if superdeduction is None else superdeduction
-    tax = _where(hte, rules.cit_rate_hte, rules.cit_rate)
+    tax = _where(hte, rules.cit_rate_hte, rules.cit_rate) if tax is None else tax
     return _max(min_cost, 1.0 - subsidy_rate - tax * d)
+
+
+def income_tax_rate(year, hte, employees, taxable_income, rules: RuleSet):
+    """The corporate income tax rate at the firm's margin in ``year``: 25%, 15% for a certified
+    HTE, and for a small low-profit enterprise (小型微利企业: at most 300 staff and 3m CNY of
+    taxable income) the reduced effective rate of its bracket in force that year; a firm takes the
+    lowest rate it qualifies for.
+
+    Brackets: taxable income up to 1m CNY, and 1-3m. Effective rates (20% on a reduced base): up
+    to 1m, 10% in 2017-2018 (财税〔2017〕43号, 〔2018〕77号; the 2017 bracket was 0.5m), 5% in
+    2019-2020 (财税〔2019〕13号), 2.5% in 2021-2022 (2021年第12号), 5% from 2023 (2023年第6号 and
+    第12号, to 2027, then assumed extended); 1-3m: no relief before 2019, 10% in 2019-2021, 5% from
+    2022 (2022年第13号). Total assets (at most 50m CNY) are not modelled.
+    """
+    base = _where(hte, rules.cit_rate_hte, rules.cit_rate)
+    low = _where(year >= 2023, rules.slpe_rate_low_2023,
+                 _where(year >= 2021, rules.slpe_rate_low_2021,
+                        _where(year >= 2019, rules.slpe_rate_low_2019, rules.slpe_rate_low_2017)))
+    high = _where(year >= 2022, rules.slpe_rate_high_2022,
+                  _where(year >= 2019, rules.slpe_rate_high_2019, rules.cit_rate))
+    slpe = (employees <= rules.slpe_max_employees) & (taxable_income <= rules.slpe_max_income)
+    reduced = _where(taxable_income <= rules.slpe_low_bracket, low, high)
+    return _where(slpe, _min(base, reduced), base)
 
 
 def superdeduction_rate(year, manufacturing, tech_sme, rules: RuleSet, base_year):

@@ -126,9 +126,11 @@ def write_outputs(output: RunOutput, out: str | Path, charts: bool = True) -> li
     goals.csv (its odds as a flat table, ``sim.goals_table``), report.txt, scenario.json (the
     resolved scenario) and the fan charts, each file all or nothing; then drop the run's
     checkpoints, which the Parquet file now holds."""
+    from .record import format_record, goal_record
     from .report import format_levers, format_table, write_summary
 
     out = make_folder(out)
+    record = goal_record(output.scenario)
     with FolderLock(out):
         table = out / "indicators.parquet"
         with atomic_path(table) as tmp:
@@ -136,10 +138,12 @@ def write_outputs(output: RunOutput, out: str | Path, charts: bool = True) -> li
         inputs = out / INPUTS_FILE           # the uncertain inputs each replicate drew (sim.inputs_table)
         with atomic_path(inputs) as tmp:
             write_inputs(output.scenario, output.results.seed, output.results.replicates, tmp, output.engine)
-        written = [table, inputs, write_summary(output.odds, out / "summary.json", engine=output.engine)]
+        written = [table, inputs, write_summary(output.odds, out / "summary.json", engine=output.engine,
+                                                 record=record)]
         written.append(write_goals_csv(output.odds, out / GOALS_FILE, output.engine))   # summary.json, flat
         report = atomic_write(out / "report.txt", format_levers(output.scenario) + "\n"
-                              + format_table(output.odds, output.scenario.goals))
+                              + format_table(output.odds, output.scenario.goals) + "\n"
+                              + format_record(output.scenario, record))
         scen = atomic_write(out / "scenario.json", output.scenario.model_dump_json(indent=2) + "\n")
         written += [report, scen]
         if charts:

@@ -54,7 +54,7 @@ def test_calibrate_writes_posterior_report_and_diagnostics(fitted):
     assert {"hc_gdp", "cq_rd_intensity", "cq_hte_cagr", "hc_national_htz"} <= set(pred["series"])
     assert "generation 2:" in fitted["stderr"]
     report = fitted["stdout"]
-    assert "identified" in report and "observed figures lie within their posterior predictive band" in report
+    assert "identified" in report and "lie within their figure band" in report and "within the model band" in report
 
 
 def test_report_says_which_figures_are_fitted_poorly_and_why(fitted):

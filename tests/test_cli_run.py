@@ -228,7 +228,9 @@ def test_rerun_with_another_seed_into_the_same_folder(first_run, copy_of_first_r
     summary = json.loads((copy_of_first_run / "summary.json").read_text(encoding="utf-8"))
     assert summary["seed"] == 2 and summary["runs"] == RUNS
     assert f"{RUNS} runs, seed 2" in out
-    expected = summary_json(run_scenario(baseline_scenario, runs=RUNS, seed=2).odds)
+    from sim.record import goal_record
+    expected = summary_json(run_scenario(baseline_scenario, runs=RUNS, seed=2).odds,
+                            record=goal_record(baseline_scenario))
     assert (copy_of_first_run / "summary.json").read_text(encoding="utf-8") == expected
     table = pd.read_parquet(copy_of_first_run / "indicators.parquet")
     assert len(table) == RUNS * N_YEARS, "no rows left over from seed 1"

@@ -133,3 +133,33 @@ def test_a_posterior_rank_is_the_start_rank_as_it_is(baseline_scenario):
     start = measure(block, sim_.layout, sim_.layout.base_year)
     np.testing.assert_array_equal(start["innovation_rank"], params["innovation_rank"])
     assert len(set(params["innovation_rank"])) > 1, "the ranks come from several particles"
+
+
+def test_goals_whose_year_has_come_list_what_is_observed(baseline_scenario):
+    """The 2026 goals (a record ending in 2025 is read in 2026) are reported with the observed
+    figures of their indicators: the zone observed not national in every observed year; a goal
+    whose indicator Hechuan does not publish says so; the 2030 and 2035 goals are forecasts."""
+    from sim.record import format_record, goal_record
+
+    record = goal_record(baseline_scenario)
+    zone = record["national_htz"]
+    assert zone["year_has_come"] and {o["year"] for o in zone["observed"]} >= {2023, 2024, 2025}
+    assert all(o["observed"] == "= 0" for o in zone["observed"])
+    assert record["hte_250"]["year_has_come"] and record["hte_250"]["observed"] == []
+    later = [g for g, goal in baseline_scenario.goals.items() if goal.year > 2026]
+    assert later and not any(record[g]["year_has_come"] for g in later)
+    text = format_record(baseline_scenario, record)
+    assert "national_htz = 0 in" in text and "hte_250" in text and "first_tier_2035" not in text
+    assert max(len(line) for line in text.splitlines()) <= 100
+
+
+def test_a_figures_band_adds_the_observations_error_to_the_model_band():
+    """The figure band is the statistic plus N(0, sd): for 100 equal particles at 10 and sd 2 it is
+    10 +- 1.645 x 2. With 100 x 200 error draws the 5% quantile's standard error is about
+    sqrt(0.05 x 0.95 / 20,000) / phi(1.645) x 2 = 0.03, so 0.1 is over three standard errors."""
+    from sim.calibration.run import FIGURE_DRAWS, _figure_band
+
+    assert FIGURE_DRAWS * 100 == 20_000
+    lo, hi = _figure_band(np.full(100, 10.0), np.full(100, 0.01), 2.0, j=0)
+    assert lo == pytest.approx(10 - 3.29, abs=0.1) and hi == pytest.approx(10 + 3.29, abs=0.1)
+    assert _figure_band(np.full(100, 10.0), np.full(100, 0.01), 2.0, j=0) == (lo, hi), "a fixed stream"

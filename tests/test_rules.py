@@ -473,6 +473,9 @@ def _vector_cases(rules):
         ("superdeduction_rate", lambda y, m, t: R.superdeduction_rate(y, m, t, rules, 2022),
          [(2017, False, False), (2017, True, True), (2020, True, False), (2021, True, False), (2021, False, True),
           (2022, False, True), (2022, False, False), (2023, False, False), (2030, True, True)]),
+        ("income_tax_rate", lambda y, h, e, i: R.income_tax_rate(y, h, e, i, rules),
+         [(2017, False, 50.0, 0.5), (2018, True, 50.0, 0.5), (2019, False, 50.0, 2.0), (2021, False, 20.0, 0.4),
+          (2022, False, 20.0, 2.5), (2023, True, 400.0, 0.5), (2024, False, 50.0, 3.5), (2035, False, 50.0, 2.9)]),
         ("campaign_probability", R.campaign_probability, [(0.6, 0.0, 0.5), (0.6, 0.2, 0.5), (0.6, 1.0, 1.0)]),
         ("hte_fresh_ip_probability", R.hte_fresh_ip_probability, [(0.0, 0.7), (1.0, 0.7), (2.5, 0.7), (3.0, 1.0)]),
         ("hte_score_pass_probability", R.hte_score_pass_probability,
@@ -574,6 +577,18 @@ def test_entrant_state_by_kind():
     assert inc["hte_until"] == 0 and 1 <= inc["knowledge"] <= 2
     spont = R.entrant_state(False, False, 2024, _entrant_draws(0.5, 0.9), False, 50.0, 1.5, 0.5, 0.03, True, 0.4, 0.4, 0.03, 0.5)
     assert spont["propensity"] == 0                                # draw 0.9 above the 0.5 R&D share
+
+
+def test_small_low_profit_tax_by_year_bracket_and_size(rules):
+    rate = lambda y, income, hte=False, staff=50.0: R.income_tax_rate(y, hte, staff, income, rules)   # noqa: E731
+    # the lower bracket (taxable income up to 1m CNY) by year: 10%, 5%, 2.5%, 5%
+    assert [rate(y, 0.5) for y in (2017, 2018, 2019, 2020, 2021, 2022, 2023, 2035)] == \
+        [0.10, 0.10, 0.05, 0.05, 0.025, 0.025, 0.05, 0.05]
+    # the upper bracket (1-3m): no relief before 2019, 10% in 2019-2021, 5% from 2022
+    assert [rate(y, 2.0) for y in (2018, 2019, 2021, 2022, 2027)] == [0.25, 0.10, 0.10, 0.05, 0.05]
+    assert rate(2024, 3.5) == 0.25, "above 3m CNY of taxable income a firm is not small low-profit"
+    assert rate(2024, 0.5, staff=301.0) == 0.25, "nor with more than 300 staff"
+    assert rate(2018, 2.0, hte=True) == 0.15 and rate(2024, 0.5, hte=True) == 0.05, "the lower rate applies"
 
 
 def test_superdeduction_schedule_by_year_and_firm_type(rules):

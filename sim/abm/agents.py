@@ -126,8 +126,12 @@ class Enterprise(mesa.Agent):
         base_year = self.model.layout.base_year
         d_now = R.superdeduction_rate(y.year, self.industrial, tech_sme, rules, base_year)
         d_ref = R.superdeduction_rate(base_year, self.industrial, tech_sme, rules, base_year)
-        uc = R.rd_user_cost(y.subsidy_rate * subsidised, hte_now, rules, p["min_user_cost"], superdeduction=d_now)
-        uc_ref = R.rd_user_cost(0.0, hte_now, rules, p["min_user_cost"], superdeduction=d_ref)
+        employees, income = self.revenue / p["revenue_per_employee"], self.revenue * p["taxable_margin"]
+        tax_now = R.income_tax_rate(y.year, hte_now, employees, income, rules)
+        tax_ref = R.income_tax_rate(base_year, hte_now, employees, income, rules)
+        uc = R.rd_user_cost(y.subsidy_rate * subsidised, hte_now, rules, p["min_user_cost"], superdeduction=d_now,
+                            tax=tax_now)
+        uc_ref = R.rd_user_cost(0.0, hte_now, rules, p["min_user_cost"], superdeduction=d_ref, tax=tax_ref)
         target = self.propensity * R.rd_target_ratio(1.0, uc, uc_ref, p["rd_cost_elasticity"], y.ip_mult)
         band = R.hte_rd_threshold(self.revenue, rules)
         target = R.bunch_to_threshold(target, band, p["hte_bunching_margin"], self.tech_based, p["hte_bunching_target"])

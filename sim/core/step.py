@@ -161,23 +161,30 @@ class RdPlan:
 
 def plan_rd(f: Firms, y: Year) -> RdPlan:
     """Each firm's R&D: target R&D/sales from the after-tax user cost (subsidy, super-deduction,
-    HTE tax), bunching at the HTE band, partial adjustment; the staff that budget pays for. The
-    user cost takes sixteen values per replicate (HTE or not, subsidised or not, ...): the rules are
-    evaluated on those, then each firm picks its own (kind = 8 hte + 4 subsidised + 2 manufacturing
-    + tech-based SME: the super-deduction in force this year and in the base year depends on the
-    last two, ``rules.superdeduction_rate``)."""
+    income tax: HTE or small low-profit), bunching at the HTE band, partial adjustment; the staff
+    that budget pays for. The super-deduction in force this year and in the base year takes four
+    values per replicate (kind = 2 manufacturing + tech-based SME, ``rules.superdeduction_rate``),
+    which each firm picks; its tax rate then and now is its own (``rules.income_tax_rate``)."""
     c, p, rules = y.c, y.p, y.rules
-    k = np.arange(16)
-    hte_kind, sub_kind, manu_kind, tsme_kind = k >= 8, (k >> 2) & 1, ((k >> 1) & 1) == 1, (k & 1) == 1
-    d_now = R.superdeduction_rate(y.year, manu_kind, tsme_kind, rules, y.base_year)
-    d_ref = R.superdeduction_rate(y.base_year, manu_kind, tsme_kind, rules, y.base_year)
-    min_cost = p["min_user_cost"][:, None]
-    uc = R.rd_user_cost(y.subsidy_rate[:, None] * sub_kind, hte_kind, rules, min_cost, superdeduction=d_now)
-    uc_ref = R.rd_user_cost(0.0, hte_kind, rules, min_cost, superdeduction=d_ref)
+    k = np.arange(4)
+    manu_kind, tsme_kind = ((k >> 1) & 1) == 1, (k & 1) == 1
+    employees = f.revenue / c["revenue_per_employee"]
+    tech_sme = f.tech_based & R.tech_sme_size_ok(employees, f.revenue, rules)
+    d_now = pick_kind(np.broadcast_to(R.superdeduction_rate(y.year, manu_kind, tsme_kind, rules, y.base_year)
+                                      .astype(F32), (f.revenue.shape[0], 4)), f.industrial, tech_sme)
+    d_ref = pick_kind(np.broadcast_to(R.superdeduction_rate(y.base_year, manu_kind, tsme_kind, rules, y.base_year)
+                                      .astype(F32), (f.revenue.shape[0], 4)), f.industrial, tech_sme)
+    hte = R.hte_valid(f.hte_until, y.year)
+    income = f.revenue * c["taxable_margin"]
+    tax_now = R.income_tax_rate(y.year, hte, employees, income, rules).astype(F32)
+    tax_ref = R.income_tax_rate(y.base_year, hte, employees, income, rules).astype(F32)
+    subsidy = (y.subsidy_rate[:, None] * y.subsidised).astype(F32)
+    min_cost = c["min_user_cost"]
+    uc = R.rd_user_cost(subsidy, hte, rules, min_cost, superdeduction=d_now, tax=tax_now)
+    uc_ref = R.rd_user_cost(F32(0.0), hte, rules, min_cost, superdeduction=d_ref, tax=tax_ref)
     ip_mult = D.ip_multiplier(p, y.lv)
-    response = R.rd_target_ratio(1.0, uc, uc_ref, p["rd_cost_elasticity"][:, None], ip_mult[:, None]).astype(F32)
-    tech_sme = f.tech_based & R.tech_sme_size_ok(f.revenue / c["revenue_per_employee"], f.revenue, rules)
-    target = f.propensity * pick_kind(response, R.hte_valid(f.hte_until, y.year), y.subsidised, f.industrial, tech_sme)
+    response = R.rd_target_ratio(1.0, uc, uc_ref, c["rd_cost_elasticity"], ip_mult[:, None].astype(F32))
+    target = f.propensity * response.astype(F32)
     band = R.hte_rd_threshold(f.revenue, rules)
     target = R.bunch_to_threshold(target, band, c["hte_bunching_margin"], f.tech_based, c["hte_bunching_target"])
     ratio = np.minimum(R.rd_adjust(f.rd_ratio, target, c["rd_adjust_speed"]), c["max_rd_ratio"])  # 0 without R&D

@@ -173,6 +173,18 @@ def observed_part(entry: dict) -> dict:
     return out
 
 
+def record_part(record: dict) -> dict:
+    """What the run's ``record`` (``sim.record.goal_record``, in summary.json) says of one goal:
+    the observed figures of its indicators in one line and what is still estimated; {} for a goal
+    whose year has not come."""
+    from ..record import grouped_text
+
+    if not record or not record.get("year_has_come"):
+        return {}
+    observed = grouped_text(record.get("observed", []))
+    return {**({"observed": observed} if observed else {}), "still_estimated": record.get("estimated", "")}
+
+
 def goal_rows(run: Run, as_of_year: int) -> list[dict]:
     """One dict per goal, in the scenario's order: names, year, target, odds, interval, the
     likelihood word's key, the median first year, the indicator's spread in the goal year,
@@ -190,7 +202,8 @@ def goal_rows(run: Run, as_of_year: int) -> list[dict]:
             "target": goal_target_text(goal), "probability": p,
             "ci_low": _float(entry.get("ci_low")), "ci_high": _float(entry.get("ci_high")),
             "likelihood": likelihood_key(p), "first_year": median_first_year(entry.get("reached_by_year", {})),
-            "conditions": conds, "due": int(goal.year) <= as_of_year, "observed": observed_part(entry),
+            "conditions": conds, "due": int(goal.year) <= as_of_year,
+            "observed": observed_part(entry) or record_part(run.summary.get("record", {}).get(gid, {})),
         })
     return rows
 
