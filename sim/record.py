@@ -54,7 +54,7 @@ def goal_record(scenario) -> dict[str, dict]:
     for gid, goal in scenario.goals.items():
         indicators = {c.indicator for c in goal.all_conditions()}
         seen = [{"series": r["series"], "year": int(r["year"]), "indicator": r["indicator"],
-                 "observed": _observed_text(r), "event": bool(r["event"])}
+                 "observed": _observed_text(r), "event": bool(r.get("event"))}
                 for r in rows if r["indicator"] in indicators]
         seen.sort(key=lambda x: (x["indicator"], x["year"]))
         come = goal.year <= year_now
@@ -70,7 +70,8 @@ def goal_record(scenario) -> dict[str, dict]:
 def _observed_text(row: dict) -> str:
     value = float(row["observed"])
     shown = f"{value:g}"
-    return f"{_EVENT_WORDS.get(row['event'], '')} {shown}".strip() if row["event"] else shown
+    event = row.get("event") or ""   # older predictive files have no event column
+    return f"{_EVENT_WORDS.get(event, '')} {shown}".strip() if event else shown
 
 
 def format_record(scenario, record: dict[str, dict]) -> str:

@@ -248,21 +248,54 @@ def format_compare(comparison: Comparison, odds_a: Odds | None = None, goals: di
 # ---- summary.json -------------------------------------------------------------------------------
 
 
-def summary_json(odds: Odds, engine: str = "core", record: dict | None = None) -> str:
+# ---- what the odds hang on ----------------------------------------------------------------------
+
+HANGS_ON = 3   # assumptions listed per goal
+
+
+def hangs_on(goals: dict) -> dict[str, list[dict]]:
+    """Per goal id, the HANGS_ON parameters that move its odds most in the shipped screening of
+    the baseline (``sim.screening.shipped``: effect in percentage points across each parameter's
+    range, with its interval); {} without a shipped screening."""
+    from .screening.shipped import top_assumptions
+
+    found = {gid: top_assumptions(gid, HANGS_ON) for gid in goals}
+    return {gid: [{k: a[k] for k in ("parameter", "effect_pp", "low_pp", "high_pp", "kind")} for a in top]
+            for gid, top in found.items() if top}
+
+
+def format_hangs_on(found: dict[str, list[dict]]) -> str:
+    """Plain text: per goal, the assumptions its odds hang on most (a screening of the baseline)."""
+    if not found:
+        return ""
+    lines = ["What the odds hang on most (a screening of the baseline, screening/baseline; effect on the",
+             "odds in pp across each assumption's plausible range, 95% interval; estimates):"]
+    for gid, top in found.items():
+        items = [f"{a['parameter']} {a['effect_pp']:.0f} ({a['low_pp']:.0f}–{a['high_pp']:.0f})" for a in top]
+        lines += wrap(", ".join(items), indent="    ", first=f"  {gid}:", sep=", ")
+    return "\n".join(lines) + "\n"
+
+
+def summary_json(odds: Odds, engine: str = "core", record: dict | None = None,
+                 hangs_on: dict | None = None) -> str:
     """The summary as JSON text: stable key order, 2-space indent, UTF-8 names, trailing newline.
     ``engine`` names the engine that produced the runs ("core" or "mesa"); ``record``, per goal,
-    what is observed and what is still estimated (``sim.record.goal_record``)."""
+    what is observed and what is still estimated (``sim.record.goal_record``); ``hangs_on``, per
+    goal, the assumptions its odds hang on most (``hangs_on``)."""
     doc = odds.to_dict()
     doc = {**{k: doc.pop(k) for k in ("scenario", "runs", "seed")}, "engine": engine, **doc}
     if record is not None:
         doc["record"] = record
+    if hangs_on:
+        doc["hangs_on"] = hangs_on
     return json.dumps(doc, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
 
 
-def write_summary(odds: Odds, path, engine: str = "core", record: dict | None = None) -> Path:
+def write_summary(odds: Odds, path, engine: str = "core", record: dict | None = None,
+                  hangs_on: dict | None = None) -> Path:
     """Write summary.json (UTF-8); returns the path."""
     from .execution.files import atomic_write, make_folder
 
     path = Path(path)
     make_folder(path.parent)
-    return atomic_write(path, summary_json(odds, engine, record))
+    return atomic_write(path, summary_json(odds, engine, record, hangs_on))

@@ -127,10 +127,10 @@ def write_outputs(output: RunOutput, out: str | Path, charts: bool = True) -> li
     resolved scenario) and the fan charts, each file all or nothing; then drop the run's
     checkpoints, which the Parquet file now holds."""
     from .record import format_record, goal_record
-    from .report import format_levers, format_table, write_summary
+    from .report import format_hangs_on, format_levers, format_table, hangs_on, write_summary
 
     out = make_folder(out)
-    record = goal_record(output.scenario)
+    record, hanging = goal_record(output.scenario), hangs_on(output.scenario.goals)
     with FolderLock(out):
         table = out / "indicators.parquet"
         with atomic_path(table) as tmp:
@@ -139,11 +139,11 @@ def write_outputs(output: RunOutput, out: str | Path, charts: bool = True) -> li
         with atomic_path(inputs) as tmp:
             write_inputs(output.scenario, output.results.seed, output.results.replicates, tmp, output.engine)
         written = [table, inputs, write_summary(output.odds, out / "summary.json", engine=output.engine,
-                                                 record=record)]
+                                                 record=record, hangs_on=hanging)]
         written.append(write_goals_csv(output.odds, out / GOALS_FILE, output.engine))   # summary.json, flat
         report = atomic_write(out / "report.txt", format_levers(output.scenario) + "\n"
                               + format_table(output.odds, output.scenario.goals) + "\n"
-                              + format_record(output.scenario, record))
+                              + format_record(output.scenario, record) + format_hangs_on(hanging))
         scen = atomic_write(out / "scenario.json", output.scenario.model_dump_json(indent=2) + "\n")
         written += [report, scen]
         if charts:

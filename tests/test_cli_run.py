@@ -229,8 +229,9 @@ def test_rerun_with_another_seed_into_the_same_folder(first_run, copy_of_first_r
     assert summary["seed"] == 2 and summary["runs"] == RUNS
     assert f"{RUNS} runs, seed 2" in out
     from sim.record import goal_record
+    from sim.report import hangs_on
     expected = summary_json(run_scenario(baseline_scenario, runs=RUNS, seed=2).odds,
-                            record=goal_record(baseline_scenario))
+                            record=goal_record(baseline_scenario), hangs_on=hangs_on(baseline_scenario.goals))
     assert (copy_of_first_run / "summary.json").read_text(encoding="utf-8") == expected
     table = pd.read_parquet(copy_of_first_run / "indicators.parquet")
     assert len(table) == RUNS * N_YEARS, "no rows left over from seed 1"

@@ -142,7 +142,11 @@ def test_restart_discards_the_other_settings_work(tmp_path, monkeypatch, no_char
     code, _, err = run(out, "--workers", 1, "--restart", scenario=other)
     assert code == 0, err
     assert "reused" not in err
-    expected = summary_json(run_scenario(load_scenario(other), runs=24, seed=5, chunk_size=8).odds)
+    from sim.record import goal_record
+    from sim.report import hangs_on
+    scenario = load_scenario(other)
+    expected = summary_json(run_scenario(scenario, runs=24, seed=5, chunk_size=8).odds,
+                            record=goal_record(scenario), hangs_on=hangs_on(scenario.goals))
     assert (out / "summary.json").read_text(encoding="utf-8") == expected
 
 

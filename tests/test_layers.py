@@ -19,6 +19,13 @@ FORBIDDEN = {
     "abm": ("sim.calibration", "sim.execution", "sim.sweep", "sim.runner", "sim.cli"),
     "scenario": ("sim.core", "sim.abm", "sim.calibration", "sim.execution", "sim.sweep", "sim.runner", "sim.cli"),
     "execution": ("sim.calibration", "sim.sweep", "sim.runner", "sim.cli", "sim.report"),
+    # the analyses: never the report layer or the CLI
+    "calibration": ("sim.cli", "sim.reporting"),
+    "sweep": ("sim.cli", "sim.reporting"),
+    "screening": ("sim.cli", "sim.reporting"),
+    "discovery": ("sim.cli", "sim.reporting"),
+    "optimise": ("sim.cli", "sim.reporting"),
+    "reporting": ("sim.cli",),
 }
 
 

@@ -163,3 +163,31 @@ def test_a_figures_band_adds_the_observations_error_to_the_model_band():
     lo, hi = _figure_band(np.full(100, 10.0), np.full(100, 0.01), 2.0, j=0)
     assert lo == pytest.approx(10 - 3.29, abs=0.1) and hi == pytest.approx(10 + 3.29, abs=0.1)
     assert _figure_band(np.full(100, 10.0), np.full(100, 0.01), 2.0, j=0) == (lo, hi), "a fixed stream"
+
+
+def test_the_flat_super_deduction_still_runs_and_the_small_firms_tax_matters(baseline_scenario):
+    """rules.superdeduction_schedule = 0 (the two flat rates, one number for every firm) runs in
+    the core; and small low-profit firms paying 25% instead of their reduced rates (the bracket
+    limit set to 0) changes the R&D path (same seed: common random numbers)."""
+    from sim.execution import run_replicates
+    from sim.scenario import apply_overrides
+
+    def rd(overrides):
+        s = apply_overrides(baseline_scenario, overrides) if overrides else baseline_scenario
+        return run_replicates(s, runs=8, seed=4, workers=1).indicator("rd_intensity")[:, -1]
+
+    base = rd({})
+    assert np.isfinite(rd({"rules.superdeduction_schedule": 0})).all()
+    assert not np.array_equal(rd({"rules.slpe_max_income": 0}), base)
+
+
+def test_an_older_posterior_without_event_columns_gives_a_record_too():
+    """baseline_2022's predictive.csv (written before events were a column) is read, and from a
+    2022 state no goal's year has come yet."""
+    from sim.record import format_record, goal_record
+    from sim.scenario import load_scenario
+
+    s = load_scenario(ROOT / "scenarios" / "baseline_2022.toml")
+    record = goal_record(s)
+    assert not any(r["year_has_come"] for r in record.values()) and format_record(s, record) == ""
+    assert record["national_htz"]["observed"], "the 2018 and 2021 figures are read"

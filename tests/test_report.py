@@ -137,3 +137,24 @@ def test_fan_charts_write_one_png_per_goal(case, tmp_path):
     for p in paths:
         assert p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert sorted(p.name for p in (tmp_path / "plots").iterdir()) == sorted(p.name for p in paths)
+
+
+def test_what_the_odds_hang_on_comes_from_a_screening_ranking(tmp_path, monkeypatch):
+    """report.txt and summary.json list, per goal, the three assumptions with the largest effect
+    in the shipped screening's ranking.csv (here a small stand-in), best first; nothing without one."""
+    import sim.screening.shipped as shipped
+    from sim.report import HANGS_ON, format_hangs_on, hangs_on
+
+    ranking = tmp_path / "ranking.csv"
+    cols = "goal,year,parameter,effect_pp,low_pp,high_pp,mu_pp,rank,method,kind,range_low,range_high,basis"
+    rows = [f"hte_250,2026,p{i},{10 - i},{8 - i},{12 - i},{10 - i},{i + 1},morris,plausible,0,1,assumption"
+            for i in range(5)]
+    ranking.write_text("\n".join([cols, *rows]) + "\n", encoding="utf-8")
+    monkeypatch.setattr(shipped, "RANKING", ranking)
+    found = hangs_on({"hte_250": None, "national_htz": None})
+    assert list(found) == ["hte_250"] and [a["parameter"] for a in found["hte_250"]] == ["p0", "p1", "p2"]
+    assert len(found["hte_250"]) == HANGS_ON
+    text = format_hangs_on(found)
+    assert "hte_250: p0 10 (8–12), p1 9 (7–11), p2 8 (6–10)" in text
+    monkeypatch.setattr(shipped, "RANKING", tmp_path / "absent.csv")
+    assert hangs_on({"hte_250": None}) == {} and format_hangs_on({}) == ""

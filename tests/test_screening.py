@@ -51,7 +51,8 @@ def test_every_parameter_is_a_factor_with_its_kind(baseline):
         assert f.low < f.high, name
         lo, hi = sorted((f.value(0.0), f.value(1.0)))
         assert (lo, hi) == (f.low, f.high)
-    assert space["uncertainties.rd_learning"].kind == "plausible"            # a point value in the baseline
+    assert space["uncertainties.rd_learning"].kind == "posterior"            # fitted since the nowcast
+    assert space["uncertainties.rd_adjust_speed"].kind == "plausible"        # a point value in the baseline
     assert space["uncertainties.peer_index_growth"].kind == "distribution"
     levers = [f for f in build_space(baseline, levers=True) if f.kind == "lever"]
     budget = next(f for f in levers if f.name == "levers.fiscal_support.annual_budget_cny")

@@ -170,10 +170,13 @@ def plan_rd(f: Firms, y: Year) -> RdPlan:
     manu_kind, tsme_kind = ((k >> 1) & 1) == 1, (k & 1) == 1
     employees = f.revenue / c["revenue_per_employee"]
     tech_sme = f.tech_based & R.tech_sme_size_ok(employees, f.revenue, rules)
-    d_now = pick_kind(np.broadcast_to(R.superdeduction_rate(y.year, manu_kind, tsme_kind, rules, y.base_year)
-                                      .astype(F32), (f.revenue.shape[0], 4)), f.industrial, tech_sme)
-    d_ref = pick_kind(np.broadcast_to(R.superdeduction_rate(y.base_year, manu_kind, tsme_kind, rules, y.base_year)
-                                      .astype(F32), (f.revenue.shape[0], 4)), f.industrial, tech_sme)
+    kinds = (f.revenue.shape[0], 4)    # a flat rate (superdeduction_schedule 0) comes back as one number
+    d_now = pick_kind(np.broadcast_to(np.asarray(R.superdeduction_rate(y.year, manu_kind, tsme_kind, rules,
+                                                                       y.base_year), F32), kinds),
+                      f.industrial, tech_sme)
+    d_ref = pick_kind(np.broadcast_to(np.asarray(R.superdeduction_rate(y.base_year, manu_kind, tsme_kind, rules,
+                                                                       y.base_year), F32), kinds),
+                      f.industrial, tech_sme)
     hte = R.hte_valid(f.hte_until, y.year)
     income = f.revenue * c["taxable_margin"]
     tax_now = R.income_tax_rate(y.year, hte, employees, income, rules).astype(F32)
