@@ -85,7 +85,8 @@ def _panel(ax, cond, goal, results, lang: str) -> None:
     values = results.indicator(cond.indicator)
     if unit == "flag":
         _draw_flag(ax, results.years, values)
-        ax.set_ylabel(f"{cond.indicator}: {label('chart_share', lang)}", fontsize=8)
+        # two lines: the bilingual label is longer than the panel is high
+        ax.set_ylabel(f"{cond.indicator}\n{label('chart_share', lang)}", fontsize=8)
     else:
         _draw_fan(ax, results.years, values, lang)
         _draw_target(ax, cond, results, lang)
