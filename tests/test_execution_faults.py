@@ -185,6 +185,7 @@ def test_a_damaged_block_is_set_aside_and_simulated_again(tmp_path, monkeypatch,
     assert (out / "summary.json").read_bytes() == clean_summary
 
 
+@pytest.mark.slow    # two small fits of the 2017-2025 hindcast: about 40 s
 def test_a_damaged_calibration_generation_is_computed_again(tmp_path):
     from pinned import small_targets
 
