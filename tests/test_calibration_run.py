@@ -178,14 +178,15 @@ def test_out_of_sample_years_are_predicted_not_fitted(tmp_path):
 
 def test_parameter_recovery_on_a_small_budget(tmp_path):
     """Figures simulated from known parameter values (drawn from the prior) are fitted; the 90%
-    credible intervals contain the true values in at least 80% of (parameter, trial) pairs over 4
-    trials (17 fitted parameters: 68 pairs; a well-calibrated posterior covers 90%, and with 68 pairs
-    the binomial sd of the pooled coverage is about 3.6 points, so 80% is 2.8 sd below it)."""
+    credible intervals contain the true values in at least 80% of (parameter, trial) pairs over 3
+    trials (17 fitted parameters: 51 pairs; a well-calibrated posterior covers 90%, and with 51 pairs
+    the binomial sd of the pooled coverage is about 4.2 points, so 80% is 2.4 sd below it; pairs of
+    one trial are correlated, so the real sd is larger). The fuller study: docs/CALIBRATION.md."""
     from sim.calibration.recovery import recover
     from sim.calibration.targets import load_targets
 
-    rows = recover(TARGETS, tmp_path, trials=4, population=60, generations=3, batch=64)
-    assert len(rows) == 4 * len(load_targets(TARGETS).spec.parameters.fit) and rows["truth"].notna().all()
+    rows = recover(TARGETS, tmp_path, trials=3, population=60, generations=3, batch=64)
+    assert len(rows) == 3 * len(load_targets(TARGETS).spec.parameters.fit) and rows["truth"].notna().all()
     assert rows["covered"].mean() >= 0.8, f"coverage {rows['covered'].mean():.2f} of {len(rows)}"
 
 

@@ -1,6 +1,7 @@
-"""The Mesa model and the vectorized core are the same model: for the baseline and one variant
-(combined_push), every goal indicator has the same distribution in 2026 and in 2035 on both
-engines; and the check fails when one rule parameter is changed in one engine only.
+"""The Mesa model and the vectorized core are the same model: for the baseline, every goal
+indicator has the same distribution in 2026 and in 2035 on both engines; and the check fails when
+one rule parameter is changed in one engine only. (The variant combined_push was checked too
+until CI's time budget ran short: `SCENARIOS` takes it back, about 2 more minutes.)
 
 Design (see ``sim.abm.equivalence`` for the statistics):
 
@@ -17,7 +18,7 @@ Design (see ``sim.abm.equivalence`` for the statistics):
 - teeth: the core run with ``rules.TEETH_RULE`` changed (TEETH_FROM -> TEETH_TO: the IP bar of
   the HTE test 20% higher) against the same Mesa sample of the baseline must fail the check.
 
-The Mesa sample is the slow part (about 1.5 s per replicate per core; 2 x 200 replicates take
+The Mesa sample is the slow part (about 1.5 s per replicate per core; 200 replicates take
 about 3-5 minutes on two cores), so the module is marked ``slow``: CI runs it as its second step
 (``python -m pytest -m slow``).
 """
@@ -40,7 +41,7 @@ MESA_RUNS, CORE_RUNS = 200, 4000
 MESA_SEED, CORE_SEED = 101, 202
 ALPHA = 0.01
 DETECTABLE = 0.21
-SCENARIOS = ("baseline", "combined_push")
+SCENARIOS = ("baseline",)
 TEETH_RULE, TEETH_FROM, TEETH_TO = "hte_knowledge_min", 1.0, 1.2
 
 _samples: dict[str, tuple] = {}
