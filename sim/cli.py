@@ -484,10 +484,11 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if args.json:
         import json
 
-        from .record import goal_record
         from .report import summary_json
+        from .runner import summary_parts
 
-        doc = summary_json(output.odds, engine=output.engine, record=goal_record(scenario))   # as write_outputs
+        record, hanging = summary_parts(output)                # as write_outputs
+        doc = summary_json(output.odds, engine=output.engine, record=record, hangs_on=hanging)
         _print_json(args, json.loads(doc))
     return EXIT_OK
 

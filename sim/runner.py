@@ -120,17 +120,26 @@ def _run(scenario, simulator, runs, seed, chunk_size, precision, store, progress
     return RunOutput(scenario, results, odds, out, reused, store, simulator.name)
 
 
+def summary_parts(output: RunOutput) -> tuple[dict, dict]:
+    """What summary.json and report.txt add to the odds: the goals' record (``sim.record``) and
+    the assumptions each goal hangs on (the shipped screening)."""
+    from .record import goal_record
+    from .report import hangs_on
+
+    return goal_record(output.scenario), hangs_on(output.scenario.goals)
+
+
 def write_outputs(output: RunOutput, out: str | Path, charts: bool = True) -> list[Path]:
     """Write into ``out``: indicators.parquet (the tidy table of every replicate and year),
     inputs.parquet (the uncertain inputs each replicate drew, ``sim.inputs_table``), summary.json,
     goals.csv (its odds as a flat table, ``sim.goals_table``), report.txt, scenario.json (the
     resolved scenario) and the fan charts, each file all or nothing; then drop the run's
     checkpoints, which the Parquet file now holds."""
-    from .record import format_record, goal_record
-    from .report import format_hangs_on, format_levers, format_table, hangs_on, write_summary
+    from .record import format_record
+    from .report import format_hangs_on, format_levers, format_table, write_summary
 
     out = make_folder(out)
-    record, hanging = goal_record(output.scenario), hangs_on(output.scenario.goals)
+    record, hanging = summary_parts(output)
     with FolderLock(out):
         table = out / "indicators.parquet"
         with atomic_path(table) as tmp:
