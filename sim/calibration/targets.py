@@ -111,21 +111,15 @@ class Calibration:
 
 def load_targets(path: str | os.PathLike) -> Calibration:
     """Read and check a calibration file (paths, parameter names, indicators, statistics)."""
-    from pydantic import ValidationError
 
     from .. import parameters
     from ..indicators import INDICATORS
-    from ..scenario.inputs import read_toml_file
-    from ..scenario.translate import issues_from_validation_error
+    from ..scenario.translate import read_tool_file
     from .observations import VOCABULARY as SERIES
 
     path = Path(path)
     name = str(path)
-    raw = read_toml_file(path, "calibration file", lambda message: CalibrationError(name, message))
-    try:
-        spec = TargetsFile.model_validate(raw)
-    except ValidationError as exc:
-        raise CalibrationError.from_issues(issues_from_validation_error(exc, raw, name, root=TargetsFile)) from None
+    spec = read_tool_file(path, "calibration file", TargetsFile, CalibrationError)
 
     registry = {p.name: p for p in parameters.ALL}
     sections = {p.name: p.section for p in parameters.ALL}

@@ -154,20 +154,14 @@ def constraint_name(c: Constraint) -> str:
 
 def load_optimisation(path: str | os.PathLike) -> Optimisation:
     """Read, validate and resolve an optimisation file (its base scenario included)."""
-    from pydantic import ValidationError
 
     from ..errors import ScenarioError
-    from ..scenario.inputs import read_toml_file
     from ..scenario.loader import load_scenario
-    from ..scenario.translate import issues_from_validation_error
+    from ..scenario.translate import read_tool_file
 
     path = Path(path)
     name = str(path)
-    raw = read_toml_file(path, "optimisation file", lambda message: OptimiseError(name, message))
-    try:
-        spec = OptimiseFile.model_validate(raw)
-    except ValidationError as exc:
-        raise OptimiseError.from_issues(issues_from_validation_error(exc, raw, name, root=OptimiseFile)) from None
+    spec = read_tool_file(path, "optimisation file", OptimiseFile, OptimiseError)
     base_path = (path.parent / spec.optimise.base).resolve()
     try:
         base = load_scenario(base_path, check_inputs=True)

@@ -280,3 +280,19 @@ def issues_from_validation_error(exc: Exception, data: Any, file_of=None, root: 
         issues.append(issue)
     return issues
 
+
+
+def read_tool_file(path, what: str, model, error):
+    """Read a tool's TOML file (a sweep, calibration or optimisation file: ``what``) through the
+    input gate and validate it with the pydantic ``model``; ``error`` is the file's error class
+    (a ``ToolFileError``), raised with the file name and every problem found."""
+    from pydantic import ValidationError
+
+    from .inputs import read_toml_file
+
+    name = str(path)
+    raw = read_toml_file(path, what, lambda message: error(name, message))
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        raise error.from_issues(issues_from_validation_error(exc, raw, name, root=model)) from None

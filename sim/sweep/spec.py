@@ -143,20 +143,14 @@ def design_points(spec: SweepFile) -> int:
 
 def load_sweep(path: str | os.PathLike) -> Sweep:
     """Read, validate and resolve a sweep file (its base scenario included)."""
-    from pydantic import ValidationError
 
     from ..errors import ScenarioError
-    from ..scenario.inputs import read_toml_file
     from ..scenario.loader import apply_overrides, load_scenario, scenario_to_dict
-    from ..scenario.translate import issues_from_validation_error
+    from ..scenario.translate import read_tool_file
 
     path = Path(path)
     name = str(path)
-    raw = read_toml_file(path, "sweep file", lambda message: SweepError(name, message))
-    try:
-        spec = SweepFile.model_validate(raw)
-    except ValidationError as exc:
-        raise SweepError.from_issues(issues_from_validation_error(exc, raw, name, root=SweepFile)) from None
+    spec = read_tool_file(path, "sweep file", SweepFile, SweepError)
     n = check_design(name, spec)          # before the factors are tried on the base scenario
 
     base_path = (path.parent / spec.sweep.base).resolve()
