@@ -6,6 +6,11 @@ S&T innovation plan (2026, 2035), for a policy mix written in a scenario file.
     out = sim.run_scenario(scenario, runs=1000, seed=1)
     print(sim.format_table(out.odds, scenario.goals))
 
+For a model driven from outside (EMA Workbench: docs/EMA.md), ``apply_overrides`` sets scenario
+paths, raising the budget cap with ``raise_budget_cap=True`` and refusing a parameter the posterior
+supplies, and ``run_scenario(..., runs=1, first_replicate=i)`` runs replicate ``i`` alone, with
+the numbers it has in a full run.
+
 ``import sim`` is light: the names below load on first use, and matplotlib and mesa are never
 imported by it.
 """

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import sys
 from typing import Sequence
 
@@ -30,9 +31,6 @@ from .errors import ScenarioError, UserError
 EXIT_OK = 0
 EXIT_USER_ERROR = 2
 EXIT_INTERRUPTED = 130
-
-SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
-SCHEMA_TITLE = "Hechuan innovation-ecosystem simulator: scenario file"
 
 
 # ---- option types (argparse turns their errors into a usage message and exit code 2) ---------
@@ -138,10 +136,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true", help="no OK lines: only the problems (and the exit code)")
     p.set_defaults(func=_cmd_validate)
 
-    p = sub.add_parser("schema", help="print the JSON Schema of scenario files",
-                       description="Print the JSON Schema of scenario files (for editors and docs).")
-    p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
-    p.set_defaults(func=_cmd_schema)
+    _add_schema_parser(sub)
 
     p = sub.add_parser("run", help="simulate a scenario and report the odds of each goal",
                        description="Run the Monte Carlo simulation of one scenario.")
@@ -204,6 +199,8 @@ def build_parser() -> argparse.ArgumentParser:
                                    "to DIR/analysis.")
     p.add_argument("dir", metavar="DIR", help="a sweep's results folder")
     p.add_argument("--out", metavar="FOLDER", help="where to write the analysis (default: DIR/analysis)")
+    p.add_argument("--quiet", action="store_true",
+                   help="no line naming the files written: only the analysis (report.md) and any problem")
     p.set_defaults(func=_cmd_analyze)
 
     _add_report_parser(sub)
@@ -277,6 +274,7 @@ def _add_report_parser(sub) -> None:
     p.add_argument("--out", metavar="FILE", help="the HTML file (default DIR/report.html, or report_zh/_en.html)")
     p.add_argument("--no-timestamp", action="store_true",
                    help="leave the generation time out, so the same results give the same bytes")
+    p.add_argument("--quiet", action="store_true", help="no lines naming the files written: only problems")
     p.set_defaults(func=_cmd_report)
 
 
@@ -383,17 +381,41 @@ def _print_json(args: argparse.Namespace, doc: dict) -> None:
     args.json_stdout.write(json.dumps(round_floats(doc), indent=2, ensure_ascii=False, allow_nan=False) + "\n")
 
 
-def scenario_json_schema() -> dict:
-    """The JSON Schema of a scenario file, complete or a variant (``sim.scenario.schema.json_schema``)."""
-    from .scenario.schema import json_schema
+def _add_schema_parser(sub) -> None:
+    """``innovsim schema``: the JSON Schema of one kind of input file, or of every kind (sim.file_schemas)."""
+    from .file_schemas import COMMITTED_DIR, KINDS, SCENARIO
 
-    return json_schema(SCHEMA_TITLE)
+    p = sub.add_parser("schema", help="print the JSON Schema of scenario, sweep, calibration or optimisation files",
+                       description="Print the JSON Schema of one kind of input file, for editors (completion and "
+                                   "checking as you type) and check-jsonschema. The copies in "
+                                   f"{COMMITTED_DIR}/ that .taplo.toml hands to VS Code are written by "
+                                   f"'innovsim schema --all {COMMITTED_DIR}'.")
+    p.add_argument("--kind", choices=list(KINDS),
+                   help=f"the kind of file (default: {SCENARIO}, complete or a variant with extends)")
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
+    where.add_argument("--all", metavar="DIR", help="write every kind's schema to DIR/<kind>.schema.json "
+                                                    "(the folder is made if missing)")
+    p.add_argument("--quiet", action="store_true", help="no line naming the files --all wrote")
+    p.set_defaults(func=_cmd_schema)
 
 
 def _cmd_schema(args: argparse.Namespace) -> int:
-    import json
+    """innovsim schema [--kind KIND] [-o FILE] | --all DIR: the schemas of sim.file_schemas."""
+    from .file_schemas import SCENARIO, schema_text, write_schemas
 
-    text = json.dumps(scenario_json_schema(), indent=2, ensure_ascii=False) + "\n"
+    if args.all:
+        if args.kind:
+            raise UserError(f"--kind {args.kind} and --all {args.all} do not go together: --all writes every "
+                            "kind's schema; drop one of them")
+        try:
+            paths = write_schemas(args.all)
+        except OSError as exc:
+            raise UserError(f"cannot write the schemas to '{args.all}': {exc.strerror or exc}") from None
+        if not args.quiet:
+            print(f"Wrote {len(paths)} schemas: {', '.join(str(p) for p in paths)}")
+        return EXIT_OK
+    text = schema_text(args.kind or SCENARIO)
     if args.output:
         try:
             with open(args.output, "w", encoding="utf-8") as fh:
@@ -415,15 +437,35 @@ def _progress_bar(args, desc: str, unit: str = "run"):
     return progress_bar(desc, unit, sys.stderr)
 
 
+#: the topmost folders ``_prepare_out`` made for this command, so that a command stopped by an
+#: input error leaves none of them behind empty (``_remove_made_folders``)
+_MADE: list = []
+
+
+def _remove_made_folders() -> None:
+    """Remove the folders this command made that hold nothing but empty folders and the folder
+    lock (a mistake found after --out was prepared must not leave an empty results folder)."""
+    import shutil
+
+    from .execution.checkpoints import LOCK_FILE
+
+    while _MADE:
+        folder = _MADE.pop()
+        files = [name for _, _, names in os.walk(folder) for name in names]
+        if folder.is_dir() and set(files) <= {LOCK_FILE}:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
 def _prepare_out(out) -> None:
     """Make sure --out is a folder we can write to before any work starts (one clear message,
     not a traceback, and no simulation lost to a typo in a path)."""
     if out is None:
         return
-    import os
     from pathlib import Path
 
     path = Path(out)
+    missing = [f for f in (path.absolute(), *path.absolute().parents) if not f.exists()]
+    _MADE.extend(missing[-1:])       # removed again if the command stops at an input error
     try:
         path.mkdir(parents=True, exist_ok=True)
         probe = path / ".innovsim-write-test"
@@ -595,7 +637,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
     options = ReportOptions(lang=args.lang, compare=args.compare, sweep=args.sweep, discover=args.discover,
                             optimise=args.optimise, threshold=args.threshold, timestamp=not args.no_timestamp)
     written = write_report(args.dir, args.out, options, pdf=args.pdf)
-    for path in written:
+    for path in [] if args.quiet else written:
         print(f"Report: {path} ({path.stat().st_size / 1e6:.2f} MB)", file=sys.stderr)
     return EXIT_OK
 
@@ -613,7 +655,8 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     report = out / "report.md"
     if report.exists():
         print(report.read_text(encoding="utf-8"))
-    print(f"Analysis in {out}: {', '.join(p.name for p in written)}", file=sys.stderr)
+    if not args.quiet:
+        print(f"Analysis in {out}: {', '.join(p.name for p in written)}", file=sys.stderr)
     return EXIT_OK
 
 
@@ -709,10 +752,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     # --json: the document is the only thing on stdout; anything else the command prints goes to stderr
     args.json_stdout = sys.stdout
     quiet_stdout = contextlib.redirect_stdout(sys.stderr) if getattr(args, "json", False) else contextlib.nullcontext()
+    _MADE.clear()
     try:
         with quiet_stdout:
             return args.func(args)
     except (ScenarioError, UserError) as exc:
+        _remove_made_folders()
         print(str(exc), file=sys.stderr)
         return EXIT_USER_ERROR
     except KeyboardInterrupt:

@@ -153,8 +153,10 @@ PLAUSIBLE: dict[str, Plausible] = {
     "uncertainties.hightech_gain": _half(0.20, "a new product line shifts a fifth of the rest of sales"),
     "uncertainties.hightech_decay": Plausible(0.0, 0.05, "assumption: product classification is sticky (0.02 in the "
                                                          "baseline); from none to 5% a year"),
-    "uncertainties.rd_wage": Plausible(0.10, 0.25, "assumption: 0.15m CNY per R&D FTE in Chongqing; 0.10-0.25 spans "
-                                                   "technicians to engineers"),
+    "uncertainties.rd_wage": Plausible(0.10, 0.25, "estimate: labour cost per R&D FTE; Chongqing's 2022 average wage "
+                                                   "0.107m CNY (non-private units), 0.060m (private), 0.149m in "
+                                                   "research and technical services (2021), plus ~30% employer "
+                                                   "contributions: 0.10 (SME technicians) to 0.25 (engineers)"),
     "uncertainties.rd_labour_share": Plausible(0.40, 0.70, "assumption: labour's share of R&D spending (0.55); "
                                                            "Chinese R&D statistics put it at roughly 0.4-0.7"),
     "uncertainties.st_staff_multiplier": Plausible(1.2, 2.4, "assumption: S&T staff (HTE definition) per R&D FTE "

@@ -37,7 +37,8 @@ CHECKPOINTS = "checkpoints"
 
 # words for the run key's fields in a mismatch message
 _KEY_WORDS = {"scenario": "scenario fingerprint (its file or an edit of it)", "seed": "seed", "runs": "runs",
-              "chunk_size": "chunk size", "engine": "engine", "precision": "precision", "version": "innovsim version"}
+              "chunk_size": "chunk size", "engine": "engine", "precision": "precision", "version": "innovsim version",
+              "first_replicate": "first replicate"}
 
 
 @dataclass
@@ -61,11 +62,13 @@ def fingerprint(scenario) -> str:
 
 
 def run_store(out: str | Path, scenario, seed: int, runs: int, chunk_size: int, engine: str,
-              precision: float | None, restart: bool = False) -> CheckpointStore:
+              precision: float | None, restart: bool = False, first_replicate: int = 0) -> CheckpointStore:
     """The checkpoint store of a run in ``out/checkpoints``, keyed by everything that fixes its
     blocks' numbers; the unfinished blocks of another setting make it refuse (``KeyMismatch``)."""
     key = {"command": "run", "scenario": fingerprint(scenario), "seed": seed, "runs": runs,
            "chunk_size": chunk_size, "engine": engine, "precision": precision}
+    if first_replicate:              # keys of runs from replicate 0 stay as they were
+        key["first_replicate"] = first_replicate
     return CheckpointStore(Path(out) / CHECKPOINTS, key, restart=restart,
                            what="the finished blocks of an unfinished run", describe=_KEY_WORDS)
 
@@ -73,11 +76,15 @@ def run_store(out: str | Path, scenario, seed: int, runs: int, chunk_size: int, 
 def run_scenario(scenario, runs: int | None = None, seed: int | None = None, workers: int = 1,
                  chunk_size: int | None = None, precision: float | None = None, out: str | Path | None = None,
                  progress=None, max_runs: int = MAX_RUNS, engine: str = "core", executor: Executor | None = None,
-                 restart: bool = False) -> RunOutput:
+                 restart: bool = False, first_replicate: int = 0) -> RunOutput:
     """Simulate ``scenario`` and evaluate its goals.
 
     ``runs``, ``seed`` and ``chunk_size`` default to the scenario's ``[run]`` settings (the Mesa
     engine, ``engine="mesa"``, runs one replicate per block unless ``chunk_size`` is given).
+    The replicates are ``first_replicate .. first_replicate + runs - 1`` of ``seed``: replicate
+    ``i`` has the same numbers, to the bit, whether it runs alone (``runs=1,
+    first_replicate=i``), in a block of others or in a full run, so one replicate of a run (an
+    EMA Workbench experiment, a case to look at) can be run on its own.
     ``executor`` (default: ``LocalProcesses(workers)``) says where blocks run; it never changes
     the numbers. ``progress`` is an optional object with ``update(n)`` and ``total`` (e.g. a tqdm
     bar). With ``out``, the command owns that folder while it runs (a second command on it
@@ -88,32 +95,36 @@ def run_scenario(scenario, runs: int | None = None, seed: int | None = None, wor
     runs = scenario.run.replicates if runs is None else int(runs)
     seed = scenario.run.seed if seed is None else int(seed)
     chunk_size = int(simulator.default_chunk_size if chunk_size is None else chunk_size)
+    if first_replicate < 0:
+        raise UserError(f"first_replicate = {first_replicate}: replicates are numbered from 0; give 0 or more")
     if runs > max_runs:
         raise UserError(f"--runs {runs:,}: more replicates than one run may have (at most {max_runs:,}, "
                         "sim.limits.MAX_RUNS; see docs/LIMITS.md); ask for fewer, or use --precision to stop "
                         "as soon as the odds are precise enough")
     executor = executor if executor is not None else LocalProcesses(workers)
     if out is None:
-        return _run(scenario, simulator, runs, seed, chunk_size, precision, None, progress, max_runs, executor)
+        return _run(scenario, simulator, runs, seed, chunk_size, precision, None, progress, max_runs, executor,
+                    first=first_replicate)
     with FolderLock(out):
-        store = run_store(out, scenario, seed, runs, chunk_size, engine, precision, restart)
+        store = run_store(out, scenario, seed, runs, chunk_size, engine, precision, restart, first_replicate)
         return _run(scenario, simulator, runs, seed, chunk_size, precision, store, progress, max_runs, executor,
-                    out=Path(out))
+                    out=Path(out), first=first_replicate)
 
 
 def _run(scenario, simulator, runs, seed, chunk_size, precision, store, progress, max_runs, executor,
-         out: Path | None = None) -> RunOutput:
-    """The replicates, doubled with ``precision`` until every goal's interval is narrow enough."""
+         out: Path | None = None, first: int = 0) -> RunOutput:
+    """Replicates ``first..first + runs - 1``, doubled with ``precision`` until every goal's
+    interval is narrow enough."""
     tick = progress.update if progress is not None else None
     if progress is not None:
         progress.total = runs
-    results, reused = simulate_range(simulator, seed, 0, runs, chunk_size, executor, store, tick)
+    results, reused = simulate_range(simulator, seed, first, runs, chunk_size, executor, store, tick)
     odds = evaluate(scenario.goals, results, scenario.horizon.base_year)
     while precision is not None and odds.max_half_width() > precision and results.n_runs < max_runs:
         more = min(results.n_runs, max_runs - results.n_runs)
         if progress is not None:
             progress.total = results.n_runs + more
-        new, r = simulate_range(simulator, seed, results.n_runs, more, chunk_size, executor, store, tick)
+        new, r = simulate_range(simulator, seed, first + results.n_runs, more, chunk_size, executor, store, tick)
         reused += r
         results = Results.concat([results, new])
         odds = evaluate(scenario.goals, results, scenario.horizon.base_year)

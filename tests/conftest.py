@@ -2,7 +2,9 @@
 
 ``edit_toml`` and ``broken_copy`` make one-line variants of scenarios/baseline.toml (used by the
 loader and CLI tests); ``baseline_scenario`` and ``baseline_rules`` load the baseline once per
-session. Test modules import the helpers with ``from conftest import broken_copy, edit_toml``.
+session; ``tiny_fit`` fits calibration/targets.toml once per session on the smallest budget with a
+second generation (``tiny_targets``), for the slow tests whose checks are exact. Test modules
+import the helpers with ``from conftest import broken_copy, edit_toml``.
 """
 
 from __future__ import annotations
@@ -10,13 +12,18 @@ from __future__ import annotations
 import contextlib
 import io
 import re
-import tomllib
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "scenarios" / "baseline.toml"
+TARGETS = ROOT / "calibration" / "targets.toml"
+OBSERVED = ROOT / "calibration" / "data" / "observed.csv"
+# the smallest calibration budget with a second generation (the first whose particles depend on the
+# distance): 10 particles, 2 generations. Enough where a check is exact (a resumed, repaired or
+# held-out fit gives the same bytes), not where it is statistical (those tests set their own budget)
+TINY_FIT = {"population": 10, "generations": 2, "batch": 16}
 
 
 # ---- running the command line ---------------------------------------------------------------------
@@ -73,6 +80,13 @@ def broken_copy(tmp_path: Path, *edits: tuple, name: str = "broken.toml") -> Pat
     return path
 
 
+def tiny_targets(folder: Path, observed: Path = OBSERVED, name: str = "targets.toml") -> Path:
+    """A copy of calibration/targets.toml in ``folder`` on the ``TINY_FIT`` budget, reading ``observed``."""
+    from sim.calibration.targets import budget_copy
+
+    return budget_copy(TARGETS, folder, name, observed, **TINY_FIT)
+
+
 # ---- shared fixtures -------------------------------------------------------------------------------
 
 @pytest.fixture(scope="session")
@@ -88,13 +102,21 @@ def baseline_scenario():
     return load_scenario(BASELINE)
 
 
+def central_baseline_rules():
+    """The RuleSet of the baseline's [rules] at their central values: a rule the scenario draws
+    (``platform_min_rd_municipal``, a triangular distribution) at its mode."""
+    from sim.rules import RuleSet
+    from sim.scenario import load_scenario
+    from sim.scenario.distributions import as_dist
+
+    rules = load_scenario(BASELINE).rules
+    return RuleSet.from_values({k: as_dist(getattr(rules, k)).central() for k in type(rules).model_fields})
+
+
 @pytest.fixture(scope="session")
 def baseline_rules():
-    """The RuleSet of baseline's [rules] table, read straight from the TOML file."""
-    from sim.rules import RuleSet
-
-    with open(BASELINE, "rb") as fh:
-        return RuleSet.from_values(tomllib.load(fh)["rules"])
+    """The baseline's RuleSet at its central values (``central_baseline_rules``)."""
+    return central_baseline_rules()
 
 
 @pytest.fixture
@@ -104,3 +126,14 @@ def no_charts(monkeypatch):
     import sim.plots
 
     monkeypatch.setattr(sim.plots, "fan_charts", lambda results, goals, out_dir: [])
+
+
+@pytest.fixture(scope="session")
+def tiny_fit(tmp_path_factory) -> dict:
+    """``innovsim calibrate`` of ``tiny_targets`` (every core), once per session: the uninterrupted
+    fit that the resumed and repaired fits must reproduce byte for byte. Do not write into it."""
+    folder = tmp_path_factory.mktemp("tiny_fit")
+    targets = tiny_targets(folder)
+    code, _, err = run_cli("calibrate", targets, "--out", folder / "fit", "--quiet")
+    assert code == 0, err
+    return {"targets": targets, "out": folder / "fit"}

@@ -25,7 +25,7 @@ BUDGET_KEYS = ["fiscal_support", "talent_plan", "tech_recruitment", "incubation"
 @pytest.fixture(scope="module")
 def model(baseline_scenario):
     """A baseline model two years on (links and HTE certificates exist)."""
-    m = app.LeverModel(scenario=baseline_scenario, seed=7)
+    m = app.LeverModel(innovsim_scenario=baseline_scenario, seed=7)
     m.step()
     m.step()
     return m
@@ -67,7 +67,7 @@ def test_page_renders_sliders_and_figures(baseline_scenario):
 def test_step_and_reset_with_budgets_above_the_cap(baseline_scenario):
     """Mesa's Step button steps our model a year and redraws; Reset after moving the sliders to
     their maxima (far above the cap) builds a new model with the cap raised."""
-    model = solara.reactive(app.LeverModel(scenario=baseline_scenario, seed=3))
+    model = solara.reactive(app.LeverModel(innovsim_scenario=baseline_scenario, seed=3))
     base = model.value.layout.base_year
     page = _in_app_layout(lambda: app.make_page(model, scenario=baseline_scenario))
     _, rc = solara.render(page, handle_error=False)
@@ -84,10 +84,10 @@ def test_step_and_reset_with_budgets_above_the_cap(baseline_scenario):
     rc.find(ipyvuetify.Btn, children=["Reset"]).widget.click()
     new = model.value
     assert new is not old and new.year == base
-    spend = sum(lv.annual_budget_cny for lv in new.scenario.levers.active().values())
+    spend = sum(lv.annual_budget_cny for lv in new.innovsim_scenario.levers.active().values())
     assert spend > baseline_scenario.budget.annual_total_cny
-    assert new.scenario.budget.annual_total_cny == pytest.approx(spend)
-    assert new.scenario.levers.fiscal_support.annual_budget_cny == app.LEVER_MAX_M["fiscal_support"] * 1e6
+    assert new.innovsim_scenario.budget.annual_total_cny == pytest.approx(spend)
+    assert new.innovsim_scenario.levers.fiscal_support.annual_budget_cny == app.LEVER_MAX_M["fiscal_support"] * 1e6
     rc.close()
 
 
@@ -107,13 +107,13 @@ def test_budgets_above_the_cap_raise_the_cap(baseline_scenario):
     """Every slider at its maximum: far above the 220m cap, the cap becomes the sum; the model runs."""
     cap = baseline_scenario.budget.annual_total_cny
     top = {key: float(app.LEVER_MAX_M[key]) for key in BUDGET_KEYS}
-    m = app.LeverModel(**top, seed="5", scenario=baseline_scenario)
-    levers = m.scenario.levers.active()
+    m = app.LeverModel(**top, seed="5", innovsim_scenario=baseline_scenario)
+    levers = m.innovsim_scenario.levers.active()
     for key, value in top.items():
         assert levers[key].annual_budget_cny == value * 1e6
     total = sum(lv.annual_budget_cny for lv in levers.values())
     assert total > cap
-    assert m.scenario.budget.annual_total_cny == pytest.approx(total)
+    assert m.innovsim_scenario.budget.annual_total_cny == pytest.approx(total)
     assert m.seed == 5
     m.step()
     assert m.year == m.layout.base_year + 1 and len(m.firms) > 0
@@ -174,7 +174,7 @@ def _axis(fig, indicator):
 
 def test_goal_panels_draw_targets(model):
     fig = app.goals_figure(model)
-    targets = app.goal_targets(model.scenario)
+    targets = app.goal_targets(model.innovsim_scenario)
     assert len(fig.axes) == len(targets)
     # a numeric target: a horizontal line at 250 HTEs
     ax = _axis(fig, "hte_count")

@@ -182,9 +182,9 @@ def test_posterior_enabled_without_a_file_is_a_clear_error(tmp_path):
     from sim import load_scenario
     from sim.errors import ScenarioError
 
-    from conftest import BASELINE
+    from conftest import BASELINE, edit_toml
 
-    text = BASELINE.read_text(encoding="utf-8").replace('file = "../calibration/posterior/posterior.csv"', "")
+    text = edit_toml(BASELINE.read_text(encoding="utf-8"), "posterior", "file", None)
     (tmp_path / "b.toml").write_text(text, encoding="utf-8")
     with pytest.raises(ScenarioError, match="posterior.file is missing") as info:
         load_scenario(tmp_path / "b.toml")

@@ -3,7 +3,8 @@ that draws its start from the posterior, an added official figure moving the odd
 errors for broken calibration files.
 
 The calibration is the shipped ``calibration/targets.toml`` with a small budget (60 particles,
-3 generations), its paths made absolute so copies can live in tmp_path.
+3 generations), its paths made absolute so copies can live in tmp_path; the tests whose checks are
+exact (a resumed or held-out fit gives the same bytes) use the tiny one of ``conftest.TINY_FIT``.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from conftest import run_cli
+from conftest import run_cli, tiny_targets
 from sim.calibration.targets import budget_copy
 
 # each fit runs the 2017-2025 hindcast with its events (about 15-25 s a fit on 2 cores): the module
@@ -157,8 +158,9 @@ def test_bad_calibration_file_gives_a_clear_error(tmp_path, old, new, needles):
 def test_out_of_sample_years_are_predicted_not_fitted(tmp_path):
     """With --holdout-from 2024 (a fit with the data up to 2023) the figures of 2024 and 2025 are
     only predicted: changing one changes nothing in the posterior, and the report gives their
-    coverage."""
-    targets = small_targets(tmp_path)
+    coverage. An exact check, so on the tiny budget (conftest.TINY_FIT): its second generation
+    keeps particles by their distance, which a held-out figure that leaked into it would change."""
+    targets = tiny_targets(tmp_path)
     code, out, err = run_cli("calibrate", targets, "--out", tmp_path / "a", "--holdout-from", 2024, "--quiet")
     assert code == 0, err
     assert "## Out of sample" in out and "(held out)" in out and "2024, 2025" in out
@@ -170,7 +172,7 @@ def test_out_of_sample_years_are_predicted_not_fitted(tmp_path):
     changed.write_text(OBSERVED.read_text(encoding="utf-8").replace("cq_tech_based_growth,2025,10.1",
                                                                     "cq_tech_based_growth,2025,99.9"), encoding="utf-8")
     assert "99.9" in changed.read_text(encoding="utf-8")
-    code, _, err = run_cli("calibrate", small_targets(tmp_path, changed, "t2.toml"), "--out", tmp_path / "b",
+    code, _, err = run_cli("calibrate", tiny_targets(tmp_path, changed, "t2.toml"), "--out", tmp_path / "b",
                            "--holdout-from", 2024, "--quiet")
     assert code == 0, err
     assert (tmp_path / "a" / "posterior.csv").read_bytes() == (tmp_path / "b" / "posterior.csv").read_bytes()
@@ -190,9 +192,10 @@ def test_parameter_recovery_on_a_small_budget(tmp_path):
     assert rows["covered"].mean() >= 0.8, f"coverage {rows['covered'].mean():.2f} of {len(rows)}"
 
 
-def test_sigkill_then_resume_gives_the_same_posterior(fitted, tmp_path):
+def test_sigkill_then_resume_gives_the_same_posterior(tiny_fit, tmp_path):
     """``innovsim calibrate`` killed with SIGKILL after its first checkpoint and started again ends
-    with the posterior of the uninterrupted run (the module's fixture, same file and seed)."""
+    with the posterior of the uninterrupted run (the session's ``tiny_fit``: same file and seed;
+    an exact check, so on the tiny budget, whose second generation the kill interrupts)."""
     import os
     import signal
     import subprocess
@@ -200,15 +203,18 @@ def test_sigkill_then_resume_gives_the_same_posterior(fitted, tmp_path):
     import time
 
     out = tmp_path / "killed"
-    cmd = [sys.executable, "-m", "sim", "calibrate", str(fitted["targets"]), "--out", str(out), "--quiet"]
+    cmd = [sys.executable, "-m", "sim", "calibrate", str(tiny_fit["targets"]), "--out", str(out), "--quiet"]
     proc = subprocess.Popen(cmd, cwd=ROOT, start_new_session=True, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and proc.poll() is None and not (out / "checkpoints" / "gen-1.npz").exists():
+    while time.monotonic() < deadline and proc.poll() is None and not (out / "checkpoints" / "gen-0.npz").exists():
         time.sleep(0.02)
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
+    assert (out / "checkpoints" / "gen-0.npz").exists(), "the kill should land after the first checkpoint"
     assert not (out / "posterior.csv").exists(), "the kill should land before the end"
-    code, _, err = run_cli("calibrate", fitted["targets"], "--out", out, "--quiet")
+    first = (out / "checkpoints" / "gen-0.npz").stat().st_mtime_ns
+    code, _, err = run_cli("calibrate", tiny_fit["targets"], "--out", out, "--quiet")
     assert code == 0, err
-    assert (out / "posterior.csv").read_bytes() == (fitted["out"] / "posterior.csv").read_bytes()
+    assert (out / "checkpoints" / "gen-0.npz").stat().st_mtime_ns == first, "resumed, not started again"
+    assert (out / "posterior.csv").read_bytes() == (tiny_fit["out"] / "posterior.csv").read_bytes()

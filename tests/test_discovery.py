@@ -44,7 +44,7 @@ def test_inputs_table_holds_the_engines_draws(tmp_path, monkeypatch):
     frame, meta = read_inputs(tmp_path / "inputs.parquet")
     assert frame["replicate"].tolist() == list(range(10))
     assert "uncertainties.gdp_growth" in frame and "initial.hte_count" in frame and PARTICLE in frame
-    assert "uncertainties.gdp_growth_sd" not in frame          # fixed in the scenario: no column
+    assert "initial.firm_age_mean" not in frame                # fixed in the scenario: no column
     order = np.argsort(engine.plan_blocks(engine.CoreSimulator.of(scenario), 3, 0, 10, 10)[0])
     for col in frame.columns:
         if col in ("replicate", PARTICLE):

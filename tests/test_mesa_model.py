@@ -137,7 +137,7 @@ def test_exits_entries_and_graduates_are_recorded(finished):
     assert graduates
     for inc, firm in graduates:
         assert firm.source == inc.name and firm.events[0].kind == "entered" and inc.name in firm.events[0].detail
-    entrants = [f for f in finished.firms if f.entered > finished.scenario.horizon.base_year]
+    entrants = [f for f in finished.firms if f.entered > finished.innovsim_scenario.horizon.base_year]
     assert entrants and all(f.history[0][0] == f.entered for f in entrants)
 
 
@@ -194,13 +194,34 @@ def test_without_seed_each_model_draws_fresh_entropy(scenario):
     assert InnovationModel(scenario, seed=a.seed, record_history=False).p == a.p   # model.seed rebuilds it
 
 
-def test_batch_run_iterations_differ(scenario):
-    """``mesa.batch_run`` with 3 iterations and no seed: 3 different replicates (the scenario goes
-    in a list, since batch_run iterates over any iterable parameter)."""
+def test_the_scenario_simulated_and_mesas_own(scenario):
+    """``model.innovsim_scenario`` is the scenario simulated. ``model.scenario`` is Mesa's own
+    experiment object where Mesa's ``Model`` has one (3.5: SolaraViz builds the next model from
+    it on Reset), and the innovsim scenario on a Mesa without one (3.3)."""
     import mesa
 
+    m = InnovationModel(scenario, seed=1, record_history=False)
+    assert m.innovsim_scenario is scenario
+    if hasattr(mesa.Model, "scenario"):
+        from mesa.experimental.scenarios import Scenario
+
+        assert isinstance(m.scenario, Scenario) and m.scenario.model is m
+    else:
+        assert m.scenario is scenario
+
+
+def test_batch_run_iterations_differ(scenario):
+    """``mesa.batch_run`` with 3 iterations and no seed: 3 different replicates (the scenario goes
+    in a list, since batch_run iterates over any iterable parameter). Mesa 3.5 asks for
+    ``rng=[None] * 3`` (a run per value, None: fresh entropy) instead of ``iterations=3``, all that
+    Mesa 3.3 knows."""
+    import inspect
+
+    import mesa
+
+    runs = {"rng": [None] * 3} if "rng" in inspect.signature(mesa.batch_run).parameters else {"iterations": 3}
     rows = mesa.batch_run(InnovationModel, parameters={"scenario": [scenario], "record_history": False},
-                          iterations=3, max_steps=1, display_progress=False)
+                          max_steps=1, display_progress=False, **runs)
     assert [r["iteration"] for r in rows] == [0, 1, 2] and all(r["Step"] == 1 for r in rows)
     assert len({(r["hte_count"], r["tech_based_count"], r["gdp"]) for r in rows}) == 3
 

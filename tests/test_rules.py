@@ -17,6 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from conftest import central_baseline_rules
 from sim import rules as R
 
 MIN_COST = 0.1   # the baseline's uncertainties.min_user_cost
@@ -509,15 +510,7 @@ def _entrant_propensity_and_knowledge(recruited, incubated, u_rd, u_has_rd):
     return state["propensity"] * 1000 + state["knowledge"] + state["hte_until"]
 
 
-def _baseline_rules() -> R.RuleSet:
-    import tomllib
-
-    from conftest import BASELINE
-    with open(BASELINE, "rb") as fh:
-        return R.RuleSet.from_values(tomllib.load(fh)["rules"])
-
-
-VECTOR_CASES = _vector_cases(_baseline_rules())
+VECTOR_CASES = _vector_cases(central_baseline_rules())
 
 
 @pytest.mark.parametrize("name, fn, arg_rows", VECTOR_CASES, ids=[c[0] for c in VECTOR_CASES])

@@ -54,10 +54,13 @@ def test_baseline_loads(baseline):
 
 
 def test_load_scenario_dict_matches_file(baseline, baseline_dict):
-    # the posterior file is read relative to base_dir, like extends
+    # a relative posterior file is read relative to base_dir, like extends (else the working
+    # directory); the baseline's "shipped:" name from the project folder, wherever the dict is
     assert load_scenario_dict(baseline_dict, base_dir=BASELINE.parent) == baseline
-    relative = baseline_dict["posterior"]["file"]
-    assert load_scenario_dict(baseline_dict).posterior_file == str((Path.cwd() / relative).resolve())
+    assert load_scenario_dict(baseline_dict).posterior_file == baseline.posterior_file
+    relative = {**baseline_dict, "posterior": {"file": "p.csv"}}
+    assert load_scenario_dict(relative).posterior_file == str(Path.cwd() / "p.csv")
+    assert load_scenario_dict(relative, base_dir=BASELINE.parent).posterior_file == str(BASELINE.parent / "p.csv")
 
 
 def test_scenario_to_dict_round_trips(baseline):
@@ -447,13 +450,14 @@ def test_deep_merge_rules():
 # ---- overrides ------------------------------------------------------------------------------------------
 
 def test_apply_overrides(baseline):
+    # (a parameter the posterior holds, such as initial.rd_intensity, is refused: tests/test_api_ema.py)
     s = apply_overrides(baseline, {"levers.fiscal_support.rd_subsidy_rate": 0.2,
-                                   "initial.rd_intensity": {"dist": "uniform", "low": 1.0, "high": 2.0},
+                                   "uncertainties.peer_index_growth": {"dist": "uniform", "low": 1.0, "high": 2.0},
                                    "agents.universities[0].students": 1234})
     assert s.levers.fiscal_support.rd_subsidy_rate == 0.2
-    assert s.initial.rd_intensity.dist == "uniform"
+    assert s.uncertainties.peer_index_growth.dist == "uniform"
     assert s.agents.universities[0].students == 1234
-    assert baseline.initial.rd_intensity.dist != "uniform", "the input is not modified"
+    assert baseline.uncertainties.peer_index_growth.dist != "uniform", "the input is not modified"
 
 
 def test_apply_overrides_on_dict(baseline_dict):

@@ -135,3 +135,33 @@ def test_top_assumptions_reads_a_ranking(clean, tmp_path):
     assert top[0]["parameter"] == best["parameter"] and top[0]["effect_pp"] == pytest.approx(best["effect_pp"])
     assert set(top[0]) >= {"parameter", "effect_pp", "low_pp", "high_pp", "rank", "year", "kind", "basis"}
     assert top_assumptions("no_such_goal", path=out / "ranking.csv") == []
+
+
+def test_point_values_over_the_threshold_split_assumptions_from_rules_of_law():
+    from sim.screening.report import THRESHOLD_PP, point_values_over_threshold
+
+    rows = [("a", "plausible", "assumption: x", THRESHOLD_PP + 0.1), ("b", "plausible", "law: 60%", 5.0),
+            ("c", "distribution", "assumption: y", 9.0), ("d", "plausible", "assumption: z", THRESHOLD_PP),
+            ("a", "plausible", "assumption: x", 3.0)]      # a second goal: listed once
+    table = pd.DataFrame(rows, columns=["parameter", "kind", "basis", "low_pp"]).assign(method="morris")
+    assert point_values_over_threshold(table) == (["a"], ["b"])
+    assert point_values_over_threshold(table.assign(method="sobol")) == ([], [])
+
+
+def test_shipped_screening_leaves_no_assumption_at_a_point_value_that_moves_a_goal():
+    """Issue 12's check on the shipped screening (screening/baseline): no assumption held at a
+    point value moves any goal's odds by more than 2 pp at the lower end of its 95% interval. Rules
+    of law stay at their statutory value (their range is a reform) and are listed, not counted.
+
+    Known gap, pinned so that any change shows: the second screening (after 27 assumptions got
+    distributions) found one more, ``rules.tb_rd_min``, at 2.01 pp; giving it a distribution moves
+    every quoted figure, so it waits for the next refit and screening. Remove it from ``KNOWN``
+    then; a new name here means another assumption needs a distribution."""
+    from sim.screening.report import point_values_over_threshold
+    from sim.screening.shipped import RANKING
+
+    known = ["rules.tb_rd_min"]
+    points, _ = point_values_over_threshold(pd.read_csv(RANKING))
+    assert points == known, (f"{RANKING}: give these a distribution in scenarios/baseline.toml (with its "
+                             f"reasoning), then rerun the screening: {sorted(set(points) - set(known))}; "
+                             f"no longer over the threshold: {sorted(set(known) - set(points))}")

@@ -31,18 +31,20 @@ def test_structural_draws_leave_every_other_draw_unchanged(baseline_scenario):
     and its values do not depend on the block a replicate is drawn in."""
     reps = np.arange(12)
     data = baseline_scenario.model_dump()
-    data["uncertainties"]["htz_index_bonus"] = {"dist": "uniform", "low": 0.0, "high": 0.15}
+    assert data["uncertainties"]["max_rd_propensity"] == 0.3          # a point value in the baseline
+    data["uncertainties"]["max_rd_propensity"] = {"dist": "uniform", "low": 0.2, "high": 0.4}
     varied = type(baseline_scenario).model_validate(data)
     base = sample_parameters(baseline_scenario, ReplicateStreams(3, reps, PARAMETERS))
     new = sample_parameters(varied, ReplicateStreams(3, reps, PARAMETERS))
     for name in base:
-        if name != "htz_index_bonus":
+        if name != "max_rd_propensity":
             np.testing.assert_array_equal(base[name], new[name], err_msg=name)
-    assert np.all(base["htz_index_bonus"] == 0.05)
-    assert len(np.unique(new["htz_index_bonus"])) == len(reps) and np.all(new["htz_index_bonus"] <= 0.15)
-    split = np.concatenate([sample_parameters(varied, ReplicateStreams(3, part, PARAMETERS))["htz_index_bonus"]
+    assert np.all(base["max_rd_propensity"] == 0.3)
+    values = new["max_rd_propensity"]
+    assert len(np.unique(values)) == len(reps) and np.all((values >= 0.2) & (values <= 0.4))
+    split = np.concatenate([sample_parameters(varied, ReplicateStreams(3, part, PARAMETERS))["max_rd_propensity"]
                             for part in (reps[:5], reps[5:])])
-    np.testing.assert_array_equal(split, new["htz_index_bonus"])
+    np.testing.assert_array_equal(split, values)
 
 
 # (parameter, extreme value, indicator, year index, +1 if it must rise, -1 if it must fall, 0 if it

@@ -107,17 +107,19 @@ class LeverModel(InnovationModel):
     """``InnovationModel`` built from lever budgets in million CNY a year, as SolaraViz calls it
     on Reset (every slider value a keyword argument). A budget left at None keeps the
     scenario's; ``seed`` may be text (from the seed box), empty for the scenario's seed;
-    ``scenario`` is a scenario file (default ``scenarios/baseline.toml``) or a loaded Scenario."""
+    ``innovsim_scenario`` is a scenario file (default ``scenarios/baseline.toml``) or a loaded
+    Scenario. (Not ``scenario``: Mesa 3.5's SolaraViz passes its own ``scenario`` object on Reset
+    to a model that takes one; see ``InnovationModel``.)"""
 
     def __init__(self, fiscal_support=None, talent_plan=None, tech_recruitment=None, incubation=None,
                  institute_support=None, university_industry=None, agri_st=None, ip_protection=None,
-                 htz_upgrade=None, registration_campaign=None, seed=None, scenario=None):
+                 htz_upgrade=None, registration_campaign=None, seed=None, innovsim_scenario=None):
         budgets = {"fiscal_support": fiscal_support, "talent_plan": talent_plan, "tech_recruitment": tech_recruitment,
                    "incubation": incubation, "institute_support": institute_support,
                    "university_industry": university_industry, "agri_st": agri_st, "ip_protection": ip_protection,
                    "htz_upgrade": htz_upgrade, "registration_campaign": registration_campaign}
         seed = None if seed is None or str(seed).strip() == "" else int(str(seed).strip())
-        super().__init__(with_budgets(_scenario_of(scenario), budgets), seed=seed)
+        super().__init__(with_budgets(_scenario_of(innovsim_scenario), budgets), seed=seed)
 
 
 def model_params(scenario: str | Path | Scenario | None = None) -> dict:
@@ -132,7 +134,8 @@ def model_params(scenario: str | Path | Scenario | None = None) -> dict:
         top = max(LEVER_MAX_M[key], now)
         params[key] = Slider(slider_label(key), value=now, min=0.0, max=float(top), step=1.0, dtype=float)
     params["seed"] = {"type": "InputText", "value": str(sc.run.seed), "label": "seed"}
-    params["scenario"] = sc if isinstance(scenario, Scenario) else str(BASELINE if scenario is None else scenario)
+    fixed = sc if isinstance(scenario, Scenario) else str(BASELINE if scenario is None else scenario)
+    params["innovsim_scenario"] = fixed
     return params
 
 
@@ -179,7 +182,7 @@ def goals_figure(model: InnovationModel) -> Figure:
     the compared series' path, dashed), the goal year (dotted) and, once the goal year is
     simulated, a dot green if the condition holds that year, red if not."""
     df = model.indicator_frame()
-    targets = goal_targets(model.scenario)
+    targets = goal_targets(model.innovsim_scenario)
     n = len(targets)
     cols = 4 if n > 6 else max(n, 1)
     rows = -(-n // cols)
@@ -368,7 +371,7 @@ def make_page(model: InnovationModel | solara.Reactive | None = None, scenario: 
     """The SolaraViz element for ``model`` (default: a new ``LeverModel`` of the scenario), with
     the lever guide under the sliders in the sidebar. A ``solara.Reactive`` holding the model
     lets the caller see the model Reset builds. Call it while a component renders."""
-    model = LeverModel(scenario=scenario) if model is None else model
+    model = LeverModel(innovsim_scenario=scenario) if model is None else model
     viz = SolaraViz(model, components=COMPONENTS, model_params=model_params(scenario),
                     name="Hechuan innovation ecosystem (Mesa model)")
     with solara.Sidebar():

@@ -104,13 +104,20 @@ class InnovationModel(mesa.Model):
     ``record_history`` keeps each firm's yearly state and events (``Enterprise.explain``) and the
     exited firms (``exited_firms``); batch runs switch it off. ``parameters`` (name -> value)
     replaces those parameters' draws, as ``CoreSimulator`` does for a calibration's proposals.
+
+    The innovsim scenario (``sim.scenario.Scenario``) is ``model.innovsim_scenario``. Mesa 3.5
+    reserves ``model.scenario`` for its own experiment object (``mesa.experimental.scenarios``):
+    its SolaraViz reads it and builds the next model from it on Reset, so there it is Mesa's.
+    On a Mesa whose ``Model`` has no such attribute (3.3, 3.4), ``model.scenario`` is still the
+    innovsim scenario.
     """
 
     def __init__(self, scenario, seed: int | None = None, replicate: int = 0, record_history: bool = True,
                  parameters: dict | None = None, rng=None):
         seed = _seed_of(seed, rng, scenario)
         super().__init__(rng=replicate_generator(seed, replicate, MESA))
-        self.scenario, self.seed, self.replicate, self.record_history = scenario, seed, replicate, record_history
+        self.innovsim_scenario = scenario
+        self.seed, self.replicate, self.record_history = seed, replicate, record_history
         self.layout = L = build_layout(scenario)
         self.policy, self.rules = build_policy(scenario), L.rules
         self.year = L.base_year
@@ -143,18 +150,12 @@ class InnovationModel(mesa.Model):
                                                  model_reporters={name: _reporter(name) for name in INDICATORS})
         self.datacollector.collect(self)
 
-    @property
-    def scenario(self):
-        """The innovsim scenario (``sim.scenario.Scenario``) this replicate simulates. Mesa 3.5's
-        ``Model`` has a ``scenario`` of its own (``mesa.experimental.scenarios``) whose setter
-        writes ``scenario.model``; this model's scenario is a validated pydantic object, so the
-        name is kept for it and Mesa's own value is ignored."""
-        return self.__dict__.get("_innovsim_scenario")
-
-    @scenario.setter
-    def scenario(self, value) -> None:
-        if type(value).__module__.startswith("sim."):
-            self.__dict__["_innovsim_scenario"] = value
+    if not hasattr(mesa.Model, "scenario"):
+        @property
+        def scenario(self):
+            """``innovsim_scenario`` under its older name, on a Mesa whose ``Model`` has no
+            ``scenario`` of its own (3.3, 3.4; Mesa 3.5 reserves the name: see the class docstring)."""
+            return self.innovsim_scenario
 
     # ---- the agents ------------------------------------------------------------------------------
 
@@ -368,8 +369,8 @@ class InnovationModel(mesa.Model):
         data = self.datacollector.model_vars
         years = np.arange(self.layout.base_year, self.year + 1)
         ind = {name: np.asarray(data[name], float)[None, :] for name in INDICATORS}
-        return Results(self.scenario.meta.name, self.seed, years, ind, replicate_offset=self.replicate,
-                       estimates=estimated_inputs(self.scenario))
+        return Results(self.innovsim_scenario.meta.name, self.seed, years, ind, replicate_offset=self.replicate,
+                       estimates=estimated_inputs(self.innovsim_scenario))
 
     def network(self):
         """This year's collaboration network as a networkx Graph: firms, universities and

@@ -73,11 +73,11 @@ def override_parameters(params: dict[str, np.ndarray], values: dict | None, n: i
 def estimated_inputs(scenario) -> list[str]:
     """Names of start values and parameters given as distributions, i.e. estimates, for reports;
     those drawn from the scenario's posterior file are marked "(calibrated)"."""
-    from ..scenario.posterior import calibrated_names
+    from ..scenario.posterior import DRAWN_SECTIONS, calibrated_names
 
     calibrated = calibrated_names(scenario)
     out = []
-    for section in ("initial", "uncertainties"):
+    for section in DRAWN_SECTIONS:          # start values, behaviour and rules (a rule may be drawn)
         values = getattr(scenario, section)
         for p in parameters.BY_SECTION[section].values():
             d = as_dist(getattr(values, p.name))

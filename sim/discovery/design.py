@@ -29,14 +29,15 @@ KINDS = ("lhs", "sobol")
 def parse_factor(text: str, scenario) -> tuple[str, float, float]:
     """``PATH[=LOW:HIGH]`` -> (path, low, high), the range defaulting to the distribution's support."""
     from ..scenario.distributions import as_dist
-    from ..scenario.posterior import calibrated_names
+    from ..scenario.posterior import drawn_from_posterior
 
     path, eq, rng = str(text).partition("=")
     section, _, name = path.partition(".")
-    if section in ("initial", "uncertainties", "rules") and name in calibrated_names(scenario):
-        raise UserError(f"--inputs {text}: {path} is drawn from the scenario's posterior file, which would replace "
-                        "every value the design sets; discover on a scenario with [posterior] enabled = false (e.g. "
-                        "scenarios/baseline_priors.toml), or analyse the run's own draws (no --design)")
+    drawn = drawn_from_posterior(scenario, path)
+    if drawn:
+        raise UserError(f"--inputs {text}: {drawn}, which would replace every value the design sets; discover on a "
+                        "scenario with [posterior] enabled = false (e.g. scenarios/baseline_priors.toml), or analyse "
+                        "the run's own draws (no --design)")
     if eq:
         try:
             low_text, high_text = rng.split(":")

@@ -43,7 +43,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from ..errors import ToolFileError, format_value, suggest
 from ..limits import MAX_FACTORS, MAX_RUNS
 from ..scenario.inputs import TOML_SUFFIX, check_reference
-from ..scenario.posterior import calibrated_names
+from ..scenario.posterior import drawn_from_posterior
 from ..sweep.spec import _MISSING, _bad_path_text, _value_at, factor_name
 
 MAX_CONSTRAINTS = 16
@@ -183,7 +183,7 @@ def check_variables(name: str, spec: OptimiseFile, base) -> tuple[dict[str, floa
     from ..errors import ScenarioError
     from ..scenario.loader import apply_overrides, scenario_to_dict
 
-    data, calibrated = scenario_to_dict(base), calibrated_names(base)
+    data = scenario_to_dict(base)
     names = [factor_name(v) for v in spec.variables]
     paths = [v.path for v in spec.variables]
     baseline, integer = {}, {}
@@ -192,10 +192,10 @@ def check_variables(name: str, spec: OptimiseFile, base) -> tuple[dict[str, floa
         if names.count(vname) > 1 or paths.count(v.path) > 1:
             raise OptimiseError(name, f"two variables are called '{vname}' (or set the same path); give each a "
                                       "distinct path and name", f"{where}.path", v.path)
-        section, _, param = v.path.partition(".")
-        if section in ("initial", "uncertainties", "rules") and param in calibrated:
-            raise OptimiseError(name, f"{v.path} is drawn from the base scenario's posterior file, so it is not "
-                                      "a decision the district can take; choose a lever field", f"{where}.path", v.path)
+        drawn = drawn_from_posterior(base, v.path, "the base scenario's")
+        if drawn:
+            raise OptimiseError(name, f"{drawn}, so it is not a decision the district can take; choose a lever "
+                                      "field", f"{where}.path", v.path)
         current = _value_at(data, v.path)
         if current is _MISSING or isinstance(current, (dict, list, str, bool)) or current is None:
             raise OptimiseError(name, _bad_path_text(v.path, data, current), f"{where}.path", v.path)

@@ -124,11 +124,14 @@ def _load_layers(path: Path, name: str, source: str | None, links: int = 0) -> L
 
 
 def _resolve_posterior_path(data: dict, path: Path) -> None:
-    """``posterior.file`` is written relative to the file that names it; make it absolute."""
+    """``posterior.file`` is written relative to the file that names it, or as ``shipped:PATH``
+    (``sim.scenario.posterior.resolve_file``); make it absolute."""
     post = data.get("posterior")
     file = post.get("file") if isinstance(post, dict) else None
-    if isinstance(file, str) and file and not os.path.isabs(file):
-        post["file"] = str((path.parent / post["file"]).resolve())
+    if isinstance(file, str) and file:
+        from .posterior import resolve_file
+
+        post["file"] = resolve_file(file, path.parent)
 
 
 def _merge_layers(layers: Layers) -> dict:
@@ -340,14 +343,33 @@ def _set_path(data: dict, dotted: str, value: Any) -> None:
             node = node[comp]
 
 
+#: the field ``raise_budget_cap`` raises
+BUDGET_CAP = "budget.annual_total_cny"
+
+
 def apply_overrides(scenario_or_dict: Scenario | Mapping, overrides: Mapping[str, Any],
-                    source: str | None = None) -> Scenario:
+                    source: str | None = None, *, raise_budget_cap: bool = False) -> Scenario:
     """A new Scenario with dotted-path overrides applied and everything validated again.
 
     ``apply_overrides(s, {"levers.fiscal_support.rd_subsidy_rate": 0.2})``. A value may be a
     number, text, a distribution table (replacing the old value whole), etc. An unknown path
-    or an invalid result raises :class:`ScenarioError`. The input is not modified.
+    or an invalid result raises :class:`ScenarioError`, and so does a path the scenario draws from
+    its posterior file (``sim.scenario.posterior.drawn_from_posterior``): every replicate would
+    take its posterior sample's value instead, so the override would silently do nothing. A
+    relative ``posterior.file`` (or ``shipped:PATH``) is resolved from the working directory. The
+    input is not modified.
+
+    Levers raised past ``budget.annual_total_cny`` are an error, as in a scenario file, unless
+    ``raise_budget_cap``: then the cap is raised to the levers' peak annual spending (never
+    lowered), for exploring lever budgets (a sweep, the Mesa page, an EMA Workbench model) where
+    the cap is not the question asked.
     """
+    if raise_budget_cap:
+        base = scenario_or_dict if isinstance(scenario_or_dict, Scenario) else apply_overrides(scenario_or_dict, {},
+                                                                                                source)
+        unlimited = apply_overrides(base, {**overrides, BUDGET_CAP: 1e18}, source)
+        cap = max(overrides.get(BUDGET_CAP, base.budget.annual_total_cny), peak_lever_spending(unlimited))
+        return apply_overrides(base, {**overrides, BUDGET_CAP: cap}, source)
     if isinstance(scenario_or_dict, Scenario):
         data = scenario_to_dict(scenario_or_dict)
         source = source or f"<{scenario_or_dict.meta.name} with overrides>"
@@ -361,7 +383,25 @@ def apply_overrides(scenario_or_dict: Scenario | Mapping, overrides: Mapping[str
         raise TypeError(f"apply_overrides needs a Scenario or a dict, got {type(scenario_or_dict).__name__}")
     for dotted, value in overrides.items():
         _set_path(data, str(dotted), value)
-    return _validate(data, source, layers or None)
+    _resolve_posterior_path(data, Path.cwd() / "overrides")
+    scenario = _validate(data, source, layers or None)
+    _refuse_posterior_drawn(scenario, overrides, source)
+    return scenario
+
+
+def _refuse_posterior_drawn(scenario: Scenario, overrides: Mapping[str, Any], source: str) -> None:
+    """A ScenarioError for the first override of a parameter the scenario draws from its posterior."""
+    from .posterior import drawn_from_posterior
+
+    for dotted, value in overrides.items():
+        drawn = drawn_from_posterior(scenario, str(dotted))
+        if drawn:
+            raise ScenarioError(
+                f"{drawn} ({scenario.posterior_file}): every replicate takes the value of the sample it draws, so this "
+                "override would be ignored. Vary it on a scenario that draws from its priors ([posterior] "
+                "enabled = false, e.g. scenarios/baseline_priors.toml, or posterior.enabled = false in the same "
+                "overrides), or vary a parameter the posterior does not hold (sim.scenario.posterior."
+                "calibrated_names(scenario) lists those it holds)", file=source, field=str(dotted), value=value)
 
 
 def peak_lever_spending(scenario: Scenario) -> float:
@@ -375,6 +415,4 @@ def apply_overrides_fitting_budget(scenario: Scenario, overrides: Mapping[str, A
     """``apply_overrides``, with ``budget.annual_total_cny`` raised to the levers' peak annual
     spending if the overrides make them spend more than the cap (never lowered). For tools that
     explore lever budgets (sweeps, the Mesa page), where the cap is not the question asked."""
-    unlimited = apply_overrides(scenario, {**overrides, "budget.annual_total_cny": 1e18}, source)
-    cap = max(scenario.budget.annual_total_cny, peak_lever_spending(unlimited))
-    return apply_overrides(scenario, {**overrides, "budget.annual_total_cny": cap}, source)
+    return apply_overrides(scenario, overrides, source, raise_budget_cap=True)

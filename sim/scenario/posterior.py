@@ -6,12 +6,19 @@ any non-negative scale), a ``base_year`` column (the year whose simulated state 
 start values are: the calibration's last hindcast year, the same in every row) and one column per
 calibrated parameter, named as in the parameter
 registry (``sim/parameters.py``; e.g. ``knowledge_productivity``, ``hte_apply_prob``). A
-scenario that names a posterior file::
+scenario names its posterior file by a path relative to its own folder::
 
     [posterior]
     file = "../calibration/posterior/posterior.csv"
 
-draws, for every replicate, one row of it (with probability proportional to its weight) and
+or as ``shipped:`` and a path inside the innovsim project folder (the source folder holding
+``sim/``, ``scenarios/`` and ``calibration/``; ``resolve_file``), which holds wherever the
+scenario file is, so a copy of a shipped scenario in another folder runs as it is::
+
+    [posterior]
+    file = "shipped:calibration/posterior/posterior.csv"
+
+Each replicate then draws one row of it (with probability proportional to its weight) and
 takes that row's values for the parameters in the file, instead of drawing them from the
 scenario's own distributions; the other parameters are drawn as usual. The row is chosen by one
 extra uniform of the replicate's parameter stream, so a replicate's row depends only on (seed,
@@ -27,6 +34,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,9 +48,16 @@ WEIGHT = "weight"
 BASE_YEAR = "base_year"
 WHAT = "posterior file"
 
+#: the prefix of a posterior.file read from the innovsim project folder, not the scenario's folder
+SHIPPED = "shipped:"
+
 #: what to do about a posterior.file that names no usable file (a scenario copied elsewhere)
-PATH_FIX = ("Fix posterior.file, which is read relative to the folder of the scenario file that sets it, "
-            "or set posterior.enabled = false to draw those parameters from their priors")
+PATH_FIX = ("Fix posterior.file, which is read relative to the folder of the scenario file that sets it "
+            f"(or, written \"{SHIPPED}PATH\", from the innovsim project folder), or set posterior.enabled = false "
+            "to draw those parameters from their priors")
+
+#: the scenario sections whose parameters a posterior file can hold (each column names one of them)
+DRAWN_SECTIONS = ("initial", "uncertainties", "rules")
 
 
 class PosteriorError(UserError):
@@ -93,11 +108,42 @@ class Posterior:
         return float(1.0 / np.sum(self.weights ** 2))
 
 
+def project_root() -> Path:
+    """The innovsim project folder (the one holding ``sim/``), which ``shipped:`` names start from."""
+    return Path(__file__).resolve().parents[2]
+
+
+def resolve_file(file: str, folder: str | Path) -> str:
+    """``posterior.file`` as written in a scenario file, made absolute: ``shipped:PATH`` from the
+    project folder, so that a copy of a shipped scenario runs anywhere; a relative path from
+    ``folder``, the folder of the scenario file that sets it (as ``extends``); an absolute path as is."""
+    if file.startswith(SHIPPED):
+        return str((project_root() / file[len(SHIPPED):].lstrip("/")).resolve())
+    return file if os.path.isabs(file) else str((Path(folder) / file).resolve())
+
+
+def _shipped_hint(path: str | Path) -> str:
+    """For a posterior path that names no file: the project's file of the same name, as a
+    ``shipped:`` name (a shipped scenario copied elsewhere, whose relative path now misses), or
+    why a ``shipped:`` name found nothing; empty otherwise."""
+    root, parts = project_root(), Path(path).parts
+    if Path(path).is_relative_to(root):
+        return (f" The innovsim project folder {root} has no such file (shipped: names are read there; an "
+                "installed package without the source folder has no shipped calibration: name a CSV by its path).")
+    for k in range(min(len(parts) - 1, 4), 0, -1):       # the longest tail of the path the project has
+        tail = Path(*parts[-k:])
+        if (root / tail).is_file():
+            return (f" The innovsim project has {tail.as_posix()}: to use it from anywhere, write "
+                    f"file = \"{SHIPPED}{tail.as_posix()}\".")
+    return ""
+
+
 def _read(path: str | Path) -> bytes:
     """The file's bytes, through the input gate."""
     def error(message: str) -> PosteriorError:
         message = message.rstrip()
-        return PosteriorError(path, f"{message}{'' if message[-1:] in '.?!' else '.'} {PATH_FIX}")
+        hint = "" if Path(path).exists() else _shipped_hint(path)
+        return PosteriorError(path, f"{message}{'' if message[-1:] in '.?!' else '.'}{hint} {PATH_FIX}")
 
     return read_bounded(path, MAX_CSV_BYTES, WHAT, CSV_SUFFIX, error)
 
@@ -183,3 +229,16 @@ def _base_year(path: str, df) -> int:
 def calibrated_names(scenario) -> set[str]:
     """The parameters a scenario draws from its posterior file (none without one, or disabled)."""
     return set(read_posterior(scenario.posterior_file).names) if scenario.posterior_file is not None else set()
+
+
+def drawn_from_posterior(scenario, path: str, whose: str = "the scenario's") -> str | None:
+    """``"rules.exit_rate is drawn from the scenario's posterior file"`` if the dotted ``path``
+    names a parameter (or a part of its distribution) that ``scenario`` draws from its posterior
+    file, else None. Such a value is never used: every replicate takes its posterior sample's
+    instead. The one test behind every refusal to vary one (sweeps, optimisation, discovery's
+    designs, ``apply_overrides``); each caller adds why that matters to it and what to do.
+    ``whose`` words the scenario ("the base scenario's")."""
+    section, _, rest = str(path).partition(".")
+    if section not in DRAWN_SECTIONS or scenario.posterior_file is None:
+        return None
+    return f"{path} is drawn from {whose} posterior file" if rest.split(".")[0] in calibrated_names(scenario) else None

@@ -376,7 +376,8 @@ class PosteriorRef(Strict):
 
     file: Annotated[str, AfterValidator(check_reference(CSV_SUFFIX,
                                                         "a posterior written by innovsim calibrate"))] = Field(
-        "", description="posterior CSV (weight + parameter columns), relative to this file")
+        "", description="posterior CSV (weight + parameter columns), relative to this file; 'shipped:"
+                        "calibration/posterior/posterior.csv' names the project's own, wherever the file is copied")
     enabled: bool = Field(True, description="false: draw from the priors instead (a variant of a calibrated "
                                             "scenario that shows what the calibration changed)")
 
@@ -466,7 +467,7 @@ JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 PARTIAL = "Partial"       # the suffix of a definition's variant form: every field optional
 
 
-def json_schema(title: str = "Hechuan innovation-ecosystem simulator: scenario file") -> dict:
+def json_schema(title: str) -> dict:
     """The JSON Schema of a scenario file, as planners write them.
 
     A complete scenario (no ``extends``) must have every required section and field. A variant
@@ -474,11 +475,15 @@ def json_schema(title: str = "Hechuan innovation-ecosystem simulator: scenario f
     (each definition has a ``...Partial`` twin without ``required``). TOML has no null, so
     pydantic's ``X or null`` becomes plain ``X``: a typo inside a lever is then reported as that
     key, not as a failed ``anyOf``. Checks across fields (budgets, years against the horizon)
-    are ``innovsim validate``'s; the schema checks names and types."""
+    are ``innovsim validate``'s; the schema checks names and types. The number-or-distribution
+    schema of the ~150 parameters is one definition (``Value``), not ~150 copies."""
     import copy
 
     full = _without_null(Scenario.model_json_schema())
     defs = full.pop("$defs")
+    value = _value_schema()
+    full = _refer(full, value, VALUE_REF)
+    defs = {name: _refer(d, value, VALUE_REF) for name, d in defs.items()} | {"Value": value}
     full.pop("title", None)
     partial_defs = {name + PARTIAL: _partial(d) for name, d in defs.items()}
     variant = _partial(copy.deepcopy(full))
@@ -490,8 +495,45 @@ def json_schema(title: str = "Hechuan innovation-ecosystem simulator: scenario f
             "$defs": {**defs, **partial_defs, "CompleteScenario": full}}
 
 
+VALUE_REF = "#/$defs/Value"
+
+
+def _value_schema() -> dict:
+    """The JSON Schema of a scenario value (a number or a distribution table), as pydantic writes
+    it inline for every parameter; its distributions refer to the scenario's own definitions."""
+    from pydantic import TypeAdapter
+
+    from .distributions import Value
+
+    value = _without_null(TypeAdapter(Value).json_schema())
+    value.pop("$defs", None)
+    return value
+
+
+def _refer(node, shape: dict, ref: str):
+    """``node`` with every inline copy of ``shape`` replaced by ``{"$ref": ref}`` (its other
+    keys, such as the parameter's description, kept beside the reference)."""
+    if isinstance(node, list):
+        return [_refer(x, shape, ref) for x in node]
+    if not isinstance(node, dict):
+        return node
+    if all(node.get(k) == v for k, v in shape.items()):
+        return {"$ref": ref, **{k: v for k, v in node.items() if k not in shape}}
+    return {k: _refer(v, shape, ref) for k, v in node.items()}
+
+
+def tool_json_schema(model, title: str) -> dict:
+    """The JSON Schema of a tool's TOML file (a sweep, calibration or optimisation file), made
+    from ``model``, the pydantic model its loader validates with (``read_tool_file``), so the
+    two cannot drift. As for scenarios, ``X or null`` becomes ``X`` (TOML has no null); checks
+    across fields and against the base scenario are the loader's."""
+    schema = _without_null(model.model_json_schema())
+    schema.pop("title", None)
+    return {"$schema": JSON_SCHEMA_DIALECT, "title": title, **schema}
+
+
 def _without_null(node):
-    """``node`` with every ``anyOf: [X, {"type": "null"}]`` made ``X`` and null defaults dropped."""
+    """``node`` with every ``anyOf: [X, {"type": "null"}]`` made ``X`` and the nulls of defaults dropped."""
     if isinstance(node, list):
         return [_without_null(x) for x in node]
     if not isinstance(node, dict):
@@ -506,7 +548,17 @@ def _without_null(node):
             out["anyOf"] = branches
     if out.get("default", 0) is None:
         del out["default"]
+    elif "default" in out:
+        out["default"] = _toml_value(out["default"])
     return out
+
+
+def _toml_value(value):
+    """A default as TOML can write it: the null entries of a table's default (a lever left out,
+    an optional year) dropped, since TOML has no null and an editor may insert the default."""
+    if isinstance(value, dict):
+        return {k: _toml_value(v) for k, v in value.items() if v is not None}
+    return value
 
 
 def _partial(node):

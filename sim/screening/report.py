@@ -85,7 +85,10 @@ def write_outputs(screening, goals: list[str], out: str | Path) -> list[Path]:
     written.append(out / "report.md")
     atomic_write(written[-1], report_text(table, screening, goals))
     written.append(out / "screening.json")
-    atomic_write(written[-1], json.dumps(summary(screening), indent=1, ensure_ascii=False) + "\n")
+    points, laws = point_values_over_threshold(table)
+    over = {"threshold_pp": THRESHOLD_PP, "assumptions": points, "rules_of_law": laws}
+    atomic_write(written[-1], json.dumps(summary(screening) | {"point_values_over_threshold": over}, indent=1,
+                                         ensure_ascii=False) + "\n")
     return written
 
 
@@ -176,10 +179,14 @@ def _goal_section(table, screening, goal: str) -> list[str]:
                      f"the odds change by about **{row.effect_pp:.1f} pp**{switch} (95% interval {row.low_pp:.1f} to "
                      f"{row.high_pp:.1f}); {direction}.")
     big = t[t["low_pp"] > THRESHOLD_PP]
-    points = [p for p in big["parameter"] if info[p].kind == "plausible"]
+    points, laws = _big_points(big)
     lines += ["", f"{len(big)} parameters move these odds by more than {THRESHOLD_PP:g} pp (even at the lower end "
-              "of their interval)" + (f"; held at a point value in the scenario: {', '.join(f'`{p}`' for p in points)}."
-                                       if points else "; none of them is held at a point value."), ""]
+              "of their interval)" + (f"; held at a point value in the scenario: {_names(points)}."
+                                       if points else "; no assumption among them is held at a point value.")]
+    if laws:
+        lines.append(f"Rules of law among them, held at their statutory value (their range is a reform, a what-if "
+                     f"for a variant, not an uncertainty of today's odds): {_names(laws)}.")
+    lines.append("")
     s = table[(table["goal"] == goal) & (table["method"] == "sobol")]
     if not s.empty:
         cells = ", ".join(f"`{r.parameter}` S1 {r.S1:.2f} ({r.S1_low:.2f} to {r.S1_high:.2f}), ST {r.ST:.2f} "
@@ -188,6 +195,27 @@ def _goal_section(table, screening, goal: str) -> list[str]:
     if (t["effect_pp"] > 0).any():
         lines += [f"![tornado](tornado_{goal}.png)", ""]
     return lines
+
+
+def _big_points(rows) -> tuple[list[str], list[str]]:
+    """The point-valued parameters among the ranking ``rows``: (assumptions, rules of law). A rule
+    of law (its plausible basis starts ``law:``) stays at its statutory value: its range is a
+    reform, which a variant asks about, not an uncertainty of today's odds."""
+    plausible = rows[rows["kind"] == "plausible"]
+    law = plausible["basis"].str.startswith("law:")
+    return (list(dict.fromkeys(plausible.loc[~law, "parameter"])),
+            list(dict.fromkeys(plausible.loc[law, "parameter"])))
+
+
+def _names(names: list[str]) -> str:
+    return ", ".join(f"`{p}`" for p in names)
+
+
+def point_values_over_threshold(table) -> tuple[list[str], list[str]]:
+    """Across every goal of a ranking table (``ranking.csv``): the point-valued assumptions, and the
+    rules of law, that move some goal's odds by more than ``THRESHOLD_PP`` at the lower end of their
+    interval (issue 12's check: the first list should be empty)."""
+    return _big_points(table[(table["method"] == "morris") & (table["low_pp"] > THRESHOLD_PP)])
 
 
 def report_text(table, screening, goals: list[str]) -> str:
@@ -208,6 +236,12 @@ def report_text(table, screening, goals: list[str]) -> str:
         "trajectories). The ranking, the charts and every parameter's effect on every goal are in `ranking.csv`; "
         "method and caveats in docs/SCREENING.md.", "",
     ]
+    points, laws = point_values_over_threshold(table)
+    lines += [f"**Point values.** Assumptions held at a point value that move some goal's odds by more than "
+              f"{THRESHOLD_PP:g} pp (at the lower end of their interval): "
+              + (f"{len(points)}: {_names(points)}." if points else "none.")
+              + (f" Rules of law held at their statutory value that would, if reformed across their range: "
+                 f"{_names(laws)}." if laws else ""), ""]
     for g in goals:
         lines += _goal_section(table, s, g)
     points = len(s.morris.outcomes) + (len(s.refinement.outcomes) if s.refinement else 0)

@@ -41,7 +41,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from ..errors import ToolFileError, format_value, suggest
 from ..limits import MAX_FACTORS, MAX_GRID_LEVELS, MAX_RUNS, MAX_SWEEP_POINTS
 from ..scenario.inputs import TOML_SUFFIX, check_reference
-from ..scenario.posterior import calibrated_names
+from ..scenario.posterior import drawn_from_posterior
 
 MIN_SOBOL_N = 4
 
@@ -161,7 +161,6 @@ def load_sweep(path: str | os.PathLike) -> Sweep:
 
     names = [factor_name(f) for f in spec.factors]
     data = scenario_to_dict(base)
-    calibrated = calibrated_names(base)
     baseline: dict[str, float] = {}
     for i, (f, fname) in enumerate(zip(spec.factors, names)):
         where = f"factors[{i}]"
@@ -171,11 +170,11 @@ def load_sweep(path: str | os.PathLike) -> Sweep:
         if not f.low < f.high:
             raise SweepError(name, "the range is empty: low must be below high", f"{where}.high", f.high,
                              f"a number above low = {format_value(f.low)}")
-        section, _, param = f.path.partition(".")
-        if section in ("initial", "uncertainties", "rules") and param in calibrated:
-            raise SweepError(name, f"{f.path} is drawn from the base scenario's posterior file, which would "
-                                   "replace every swept value; sweep it on a base with [posterior] enabled = false "
-                                   "(e.g. scenarios/baseline_priors.toml)", f"{where}.path", f.path)
+        drawn = drawn_from_posterior(base, f.path, "the base scenario's")
+        if drawn:
+            raise SweepError(name, f"{drawn}, which would replace every swept value; sweep it on a base with "
+                                   "[posterior] enabled = false (e.g. scenarios/baseline_priors.toml)",
+                             f"{where}.path", f.path)
         current = _value_at(data, f.path)
         if current is _MISSING or isinstance(current, (dict, list, str, bool)) or current is None:
             raise SweepError(name, _bad_path_text(f.path, data, current), f"{where}.path", f.path)
