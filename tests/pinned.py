@@ -23,6 +23,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLDEN = Path(__file__).with_name("golden") / "pinned.json"
+# the small fit's arrays and the numpy they were made with: the check on another numpy (see below)
+GOLDEN_FIT = GOLDEN.with_name("calibration_small.npz")
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.toml"))
 SWEEPS = sorted((ROOT / "scenarios" / "sweeps").glob("*.toml"))
 TARGETS = ROOT / "calibration" / "targets.toml"
@@ -81,6 +83,53 @@ def digest_calibration(folder: Path) -> str:
     return h.hexdigest()
 
 
+def calibration_arrays(folder: Path) -> dict:
+    """Every generation's arrays of a fit, keyed ``gen<t>/<field>``."""
+    import numpy as np
+
+    out, t = {}, 0
+    while (path := folder / "checkpoints" / f"gen-{t}.npz").exists():
+        with np.load(path) as z:
+            out.update({f"gen{t}/{name}": np.asarray(z[name]) for name in GENERATION_FIELDS})
+        t += 1
+    return out
+
+
+def save_golden_fit(folder: Path) -> None:
+    """Keep the small fit's arrays and the numpy version beside the digests (on re-pinning)."""
+    import numpy as np
+
+    np.savez_compressed(GOLDEN_FIT, numpy_version=np.array(np.__version__), **calibration_arrays(folder))
+
+
+def fit_differences_beyond_rounding(folder: Path, rtol: float = 1e-10) -> list[str]:
+    """The arrays of the fit in ``folder`` that differ from the pinned fit by more than rounding.
+
+    The importance weights go through BLAS and LAPACK (a matrix product and an inverse), whose
+    summation order differs between the OpenBLAS builds of numpy releases; on another numpy the
+    last bit of a weight may move (seen: 5e-18 on numpy 2.5 against 2.4). This is the check for
+    that case: same shapes, the same integers, floats equal to ``rtol``.
+    """
+    import numpy as np
+
+    with np.load(GOLDEN_FIT) as z:
+        golden = {k: z[k] for k in z.files if k != "numpy_version"}
+    got = calibration_arrays(folder)
+    if set(got) != set(golden):
+        return [f"fields {sorted(set(got) ^ set(golden))}"]
+    return [k for k, want in golden.items()
+            if got[k].shape != want.shape
+            or not np.allclose(got[k], want, rtol=rtol, atol=0.0, equal_nan=True)]
+
+
+def pinned_numpy() -> str:
+    """The numpy version the golden fit was made with."""
+    import numpy as np
+
+    with np.load(GOLDEN_FIT) as z:
+        return str(z["numpy_version"])
+
+
 def small_sweep(path: Path, folder: Path) -> Path:
     """A copy of a shipped sweep file with fewer points and replicates and an absolute base."""
     text = path.read_text(encoding="utf-8")
@@ -122,7 +171,7 @@ def compute_all(tmp: Path, executor=None) -> dict:
         sweep = load_sweep(small_sweep(path, tmp))
         run_sweep(sweep, tmp / f"sweep-{path.stem}", executor)
         out["sweeps"][path.name] = digest_sweep(tmp / f"sweep-{path.stem}")
-    fit_dir = tmp / "calibration"
+    fit_dir = tmp / "calibration"      # kept: the check on another numpy reads its arrays
     calibrate(small_targets(tmp), fit_dir, executor=executor)
     out["calibration"][TARGETS.name] = digest_calibration(fit_dir)
     return out
@@ -135,6 +184,8 @@ if __name__ == "__main__":
     sys.path.insert(0, str(ROOT))
     with tempfile.TemporaryDirectory() as tmp:
         digests = compute_all(Path(tmp))
+        if "--check" not in sys.argv:
+            save_golden_fit(Path(tmp) / "calibration")
     if "--check" in sys.argv:
         golden = json.loads(GOLDEN.read_text(encoding="utf-8"))
         moved = [f"{kind}/{name}" for kind in golden for name in golden[kind]

@@ -247,3 +247,13 @@ def test_mesa_missing_names_the_extra():
                           timeout=300)
     assert proc.returncode == 0, proc.stderr
     assert "mesa" in proc.stdout and '.[abm]' in proc.stdout
+
+
+def test_firm_totals_add_left_to_right_on_every_python():
+    # Python 3.12's sum() of floats is compensated and gives 1.0 here; 3.11's gave 0.0. The Mesa
+    # engine's totals must be the same bits on every Python (tests/test_pinned.py pins them).
+    from sim.abm.model import float_total
+
+    assert float_total([1e16, 1.0, -1e16]) == 0.0
+    assert float_total(x for x in (0.1, 0.2, 0.3)) == (0.1 + 0.2) + 0.3
+    assert float_total([]) == 0.0

@@ -28,6 +28,8 @@ A year (``step``), in the core's order and phases (``sim.core.step``; docs/ODD.m
 
 from __future__ import annotations
 
+import operator
+from functools import reduce
 from types import SimpleNamespace
 
 import mesa
@@ -51,6 +53,15 @@ FIRM_STATE = tuple(k for k in Firms.__dataclass_fields__ if k != "alive")
 # what district.firm_counts reads of the firms, with the dtype it is counted in
 COUNTED = {"industrial": bool, "revenue": float, "hte_until": np.int64, "platform": np.int64, "tech_based": bool,
            "sector": np.int64, "in_zone": bool, "rd_lag1": float, "digital": bool}
+
+
+def float_total(values) -> float:
+    """The left-to-right sum of ``values``, the same bits on every Python.
+
+    Python 3.12 made ``sum()`` of floats compensated (Neumaier), so on 3.12+ a firm total can
+    differ from 3.11's in the last bit; plain addition in the firms' order is the same on all.
+    """
+    return reduce(operator.add, values, 0.0)
 
 
 def _reporter(name: str):
@@ -226,7 +237,7 @@ class InnovationModel(mesa.Model):
         for f, u in zip(firms, self.rng.random((len(firms), N_FIRM_UNIFORMS)).tolist()):
             f.u = u
         growth = float(D.environment(d, params, z_macro)[0])
-        eligible_rd = sum(f.rd_ratio * f.revenue for f in firms if lv.subsidy_all_firms or f.tech_based)
+        eligible_rd = float_total(f.rd_ratio * f.revenue for f in firms if lv.subsidy_all_firms or f.tech_based)
         subsidy_rate = float(R.subsidy_rate_paid(lv.subsidy_rate, D.subsidy_pot(d, lv)[0], eligible_rd))
         hazards, grant_mult = D.platform_hazards(p, lv)
         n_unregistered = sum(1 for f in firms if not f.tech_based and f.propensity > 0)
@@ -240,10 +251,10 @@ class InnovationModel(mesa.Model):
     def _hire(self, y: YearContext, lv: LeverYear, firms: list) -> None:
         """The talent market (district code) on the staff every firm wants; then firms hire."""
         d, params = self.district, self.params
-        y.tf = float(D.talent_market(d, params, lv, np.array([sum(f.staff_wanted for f in firms)]))[0])
+        y.tf = float(D.talent_market(d, params, lv, np.array([float_total(f.staff_wanted for f in firms)]))[0])
         for f in firms:
             f.hire(y)
-        y.talent_mult = float(D.talent_multiplier(d, params, np.array([sum(f.staff for f in firms)]))[0])
+        y.talent_mult = float(D.talent_multiplier(d, params, np.array([float_total(f.staff for f in firms)]))[0])
 
     def _collaborate(self, y: YearContext, lv: LeverYear, firms: list) -> None:
         """Capacity shares from the R&D-active firms (district code), then every firm seeks
@@ -274,7 +285,7 @@ class InnovationModel(mesa.Model):
         flows = {"hte_new": sum(q["granted"] for q in pend), "hte_first": first_grants,
                  "exits": sum(bool(q["exits"]) for q in pend),
                  "collaborations": sum(f.with_inst or f.with_univ for f in firms), "talent_factor": y.tf}
-        return flows, first_grants, upgrades, sum(f.with_univ for f in firms), sum(f.rd_spend for f in firms)
+        return flows, first_grants, upgrades, sum(f.with_univ for f in firms), float_total(f.rd_spend for f in firms)
 
     # ---- entry -----------------------------------------------------------------------------------
 
@@ -338,7 +349,7 @@ class InnovationModel(mesa.Model):
         firms = list(self.firms)
         f = SimpleNamespace(alive=np.ones(len(firms), bool),
                             **{k: np.array([getattr(x, k) for x in firms], dtype) for k, dtype in COUNTED.items()})
-        counts = D.firm_counts(f, year, self.rules, count=np.count_nonzero, total=lambda v: sum(v.tolist()))
+        counts = D.firm_counts(f, year, self.rules, count=np.count_nonzero, total=lambda v: float_total(v.tolist()))
         return {k: np.array([v], float) for k, v in counts.items()}
 
     def _indicators(self, counts: dict, extras: dict | None) -> dict:
@@ -387,7 +398,7 @@ class InnovationModel(mesa.Model):
 
 def _by_weight(items: list, weight, v: float):
     """The item whose share of the total weight covers the uniform ``v`` (items in order)."""
-    total = sum(weight(i) for i in items)
+    total = float_total(weight(i) for i in items)
     acc = 0.0
     for item in items:
         acc += weight(item)
