@@ -263,8 +263,11 @@ PLAUSIBLE: dict[str, Plausible] = {
                                              "stricter local review"),
     "rules.tsme_max_employees": Plausible(400, 600, "law: 500 employees (2017 tech-SME measures); ±20% for a reform"),
     "rules.tsme_max_sales": Plausible(160, 240, "law: 200m CNY sales (2017 tech-SME measures); ±20% for a reform"),
-    "rules.tb_rd_min": _half(2.0, "the R&D share that passes the tech-SME score"),
-    "rules.tb_st_staff_min": _half(5.0, "the S&T staff share that passes the tech-SME score"),
+    "rules.tb_rd_min": Plausible(2, 5, "estimate: the R&D share that passes the tech-SME score of 60 points "
+                                         "(2017 measures): 2% with top staff and IP scores, 3-4% with one "
+                                         "first-class IP, 4-5% with second-class IP only"),
+    "rules.tb_st_staff_min": Plausible(8, 12, "law: 10% (the staff score may not be 0, 2017 tech-SME measures); "
+                                             "±2 pp for a reform"),
     "rules.tb_knowledge_min": _half(0.1, "at least some IP (a utility model or software copyright)"),
     "rules.slpe_max_employees": Plausible(200, 300, "law: 300 staff (2023年第6号); a tightening to 200 is the "
                                                     "plausible reform"),
