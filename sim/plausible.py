@@ -333,7 +333,8 @@ PLAUSIBLE: dict[str, Plausible] = {
     "uncertainties.young_firm_age": Plausible(3, 7, "assumption: the young-firm window of firm-demography "
                                                     "statistics, 3 to 7 years"),
     "uncertainties.new_rd_propensity": Plausible(0.01, 0.04, "assumption: a new R&D team spends 1-4% of sales, "
-                                                             "around the tech-based bar of 2% (rules.tb_rd_min)"),
+                                                             "around the lowest tech-based R&D bar of 2% "
+                                                             "(rules.tb_rd_min)"),
     "uncertainties.rd_propensity_spread": Plausible(0.25, 1.0, "assumption: entrants' R&D propensity spreads by a "
                                                                "factor of 1.5 to 5.7 either way"),
     "uncertainties.entrant_rd_propensity": Plausible(0.02, 0.05, "assumption: an R&D-doing entrant spends 2-5% of "

@@ -41,8 +41,8 @@ QUOTES = [
     ("docs/ODD.md", r"reflected below (\d+)m\)", ["rules.above_scale_revenue"], same),
     ("docs/ODD.md", r"\+ ([0-9.]+) once the zone is national", ["uncertainties.htz_index_bonus"], same),
     # docs/RESULTS.md
-    ("docs/RESULTS.md", r"firms must clear R&D ≥ (\d+)%, S&T staff ≥ (\d+)%",
-     ["rules.tb_rd_min", "rules.tb_st_staff_min"], same),
+    ("docs/RESULTS.md", r"S&T staff ≥ (\d+)% \(the law: the staff score may not be 0\)",
+     ["rules.tb_st_staff_min"], same),
     ("docs/RESULTS.md", r"becomes municipal with a (\d+)% yearly hazard", ["uncertainties.platform_hazard_municipal"],
      pct),
     ("docs/RESULTS.md", r"\((\d+)%\s+higher with the ([0-9.]+)m CNY municipal platform grant\)",
