@@ -52,7 +52,7 @@ def test_every_parameter_is_a_factor_with_its_kind(baseline):
         lo, hi = sorted((f.value(0.0), f.value(1.0)))
         assert (lo, hi) == (f.low, f.high)
     assert space["uncertainties.rd_learning"].kind == "posterior"            # fitted since the nowcast
-    assert space["uncertainties.rd_adjust_speed"].kind == "plausible"        # a point value in the baseline
+    assert space["uncertainties.min_user_cost"].kind == "plausible"          # a point value in the baseline
     assert space["uncertainties.peer_index_growth"].kind == "distribution"
     levers = [f for f in build_space(baseline, levers=True) if f.kind == "lever"]
     budget = next(f for f in levers if f.name == "levers.fiscal_support.annual_budget_cny")
@@ -152,16 +152,11 @@ def test_shipped_screening_leaves_no_assumption_at_a_point_value_that_moves_a_go
     """Issue 12's check on the shipped screening (screening/baseline): no assumption held at a
     point value moves any goal's odds by more than 2 pp at the lower end of its 95% interval. Rules
     of law stay at their statutory value (their range is a reform) and are listed, not counted.
-
-    Known gap, pinned so that any change shows: the second screening (after 27 assumptions got
-    distributions) found one more, ``rules.tb_rd_min``, at 2.01 pp; giving it a distribution moves
-    every quoted figure, so it waits for the next refit and screening. Remove it from ``KNOWN``
-    then; a new name here means another assumption needs a distribution."""
+    The third screening (after 13 more assumptions and ``rules.tb_rd_min`` got distributions)
+    finds none; a name it reports is another assumption that needs a distribution."""
     from sim.screening.report import point_values_over_threshold
     from sim.screening.shipped import RANKING
 
-    known = ["rules.tb_rd_min"]
     points, _ = point_values_over_threshold(pd.read_csv(RANKING))
-    assert points == known, (f"{RANKING}: give these a distribution in scenarios/baseline.toml (with its "
-                             f"reasoning), then rerun the screening: {sorted(set(points) - set(known))}; "
-                             f"no longer over the threshold: {sorted(set(known) - set(points))}")
+    assert points == [], (f"{RANKING}: give these a distribution in scenarios/baseline.toml (with its "
+                          f"reasoning), then rerun the screening: {points}")

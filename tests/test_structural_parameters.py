@@ -31,18 +31,18 @@ def test_structural_draws_leave_every_other_draw_unchanged(baseline_scenario):
     and its values do not depend on the block a replicate is drawn in."""
     reps = np.arange(12)
     data = baseline_scenario.model_dump()
-    assert data["uncertainties"]["max_rd_propensity"] == 0.3          # a point value in the baseline
-    data["uncertainties"]["max_rd_propensity"] = {"dist": "uniform", "low": 0.2, "high": 0.4}
+    assert data["uncertainties"]["min_user_cost"] == 0.1              # a point value in the baseline
+    data["uncertainties"]["min_user_cost"] = {"dist": "uniform", "low": 0.05, "high": 0.2}
     varied = type(baseline_scenario).model_validate(data)
     base = sample_parameters(baseline_scenario, ReplicateStreams(3, reps, PARAMETERS))
     new = sample_parameters(varied, ReplicateStreams(3, reps, PARAMETERS))
     for name in base:
-        if name != "max_rd_propensity":
+        if name != "min_user_cost":
             np.testing.assert_array_equal(base[name], new[name], err_msg=name)
-    assert np.all(base["max_rd_propensity"] == 0.3)
-    values = new["max_rd_propensity"]
-    assert len(np.unique(values)) == len(reps) and np.all((values >= 0.2) & (values <= 0.4))
-    split = np.concatenate([sample_parameters(varied, ReplicateStreams(3, part, PARAMETERS))["max_rd_propensity"]
+    assert np.all(base["min_user_cost"] == 0.1)
+    values = new["min_user_cost"]
+    assert len(np.unique(values)) == len(reps) and np.all((values >= 0.05) & (values <= 0.2))
+    split = np.concatenate([sample_parameters(varied, ReplicateStreams(3, part, PARAMETERS))["min_user_cost"]
                             for part in (reps[:5], reps[5:])])
     np.testing.assert_array_equal(split, values)
 
