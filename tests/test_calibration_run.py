@@ -183,8 +183,8 @@ def test_out_of_sample_years_are_predicted_not_fitted(tmp_path):
 def test_parameter_recovery_on_a_small_budget(tmp_path):
     """Figures simulated from known parameter values (drawn from the prior) are fitted; the 90%
     credible intervals contain the true values in at least 80% of (parameter, trial) pairs over 3
-    trials (19 fitted parameters: 57 pairs; a well-calibrated posterior covers 90%, and with 57 pairs
-    the binomial sd of the pooled coverage is about 4.0 points, so 80% is 2.5 sd below it; pairs of
+    trials (20 fitted parameters: 60 pairs; a well-calibrated posterior covers 90%, and with 60 pairs
+    the binomial sd of the pooled coverage is about 3.9 points, so 80% is 2.6 sd below it; pairs of
     one trial are correlated, so the real sd is larger). Two generations: with a third, the
     small-budget posteriors covered 77% (docs/CALIBRATION.md). The fuller study: docs/CALIBRATION.md."""
     from sim.calibration.recovery import recover

@@ -7,7 +7,7 @@ a researcher who opens it in Jupyter), ``INNOVSIM_NB_RUNS=64``, ``INNOVSIM_NB_ME
 agent-model replicates of 02_agents.ipynb) and ``INNOVSIM_NB_SWEEP_POINTS=20`` x
 ``INNOVSIM_NB_SWEEP_REPLICATES=16`` (the lever sweep of 04_sweeps.ipynb, whose Dask run stays off:
 ``INNOVSIM_NB_DASK`` unset) and ``INNOVSIM_NB_CAL_POPULATION=40`` x ``INNOVSIM_NB_CAL_GENERATIONS=2`` (the ABC-SMC
-budget of 03_calibration.ipynb) and ``INNOVSIM_NB_DISCOVERY_RUNS=300`` (the scenario discovery of
+budget of 03_calibration.ipynb) and ``INNOVSIM_NB_DISCOVERY_RUNS=800`` (the scenario discovery of
 05_discovery_optimisation.ipynb) so the simulations stay small. The seeds are fixed in the
 notebooks, so the numbers are the same at every run (timings and temporary folder names are not).
 
@@ -42,7 +42,7 @@ SIZES = {
     "INNOVSIM_NB_SWEEP_REPLICATES": "16",
     "INNOVSIM_NB_CAL_POPULATION": "40",        # particles per ABC-SMC generation (03_calibration.ipynb)
     "INNOVSIM_NB_CAL_GENERATIONS": "2",
-    "INNOVSIM_NB_DISCOVERY_RUNS": "300",       # the scenario discovery of 05_discovery_optimisation.ipynb
+    "INNOVSIM_NB_DISCOVERY_RUNS": "800",       # the discovery of 05_discovery_optimisation.ipynb (300 find no box)
 }
 CELL_TIMEOUT = 600  # seconds per cell
 

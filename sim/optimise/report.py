@@ -84,10 +84,11 @@ def report_markdown(opt, outcome, doc: dict) -> str:
     r = doc["replicates"]
     n_cands = len(outcome.entries)
     dropped = sum(1 for e in outcome.entries if not e.live)
+    proposed = sum(1 for e in outcome.entries if e.origin.startswith("surrogate"))
     lines += ["## How it was found", "",
               f"{n_cands} candidate mixes were screened on common random numbers ({s.search.screen_replicates} "
               f"replicates each, the same seeds at every mix); a logistic model of the odds proposed "
-              f"{s.search.surrogate_rounds * s.search.proposals} of them. Racing dropped {dropped} (an upper bound "
+              f"{proposed} of them. Racing dropped {dropped} (an upper bound "
               f"below a target, or dearer than certified mixes) and gave the survivors {s.search.growth} times "
               f"more replicates a round. Replicates: {r['spent']:,} of a budget of {r['budget']:,} "
               f"({r['search']:,} in the search, {r['verification']:,} on fresh seeds). Method: docs/OPTIMISE.md.", "",
