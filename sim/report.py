@@ -273,6 +273,7 @@ def format_hangs_on(found: dict[str, list[dict]]) -> str:
     for gid, top in found.items():
         items = [f"{a['parameter']} {a['effect_pp']:.0f} ({a['low_pp']:.0f}–{a['high_pp']:.0f})" for a in top]
         lines += wrap(", ".join(items), indent="    ", first=f"  {gid}:", sep=", ")
+    lines.append("  (a goal not listed: no parameter moves its odds across the screening, or it was not screened)")
     return "\n".join(lines) + "\n"
 
 

@@ -149,6 +149,8 @@ def test_what_the_odds_hang_on_comes_from_a_screening_ranking(tmp_path, monkeypa
     cols = "goal,year,parameter,effect_pp,low_pp,high_pp,mu_pp,rank,method,kind,range_low,range_high,basis"
     rows = [f"hte_250,2026,p{i},{10 - i},{8 - i},{12 - i},{10 - i},{i + 1},morris,plausible,0,1,assumption"
             for i in range(5)]
+    # a goal whose odds no parameter moves (the same at every design point) is not listed
+    rows += [f"national_htz,2026,p{i},0,0,0,0,1,morris,plausible,0,1,assumption" for i in range(3)]
     ranking.write_text("\n".join([cols, *rows]) + "\n", encoding="utf-8")
     monkeypatch.setattr(shipped, "RANKING", ranking)
     found = hangs_on({"hte_250": None, "national_htz": None})

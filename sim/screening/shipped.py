@@ -17,7 +17,8 @@ RANKING = Path(__file__).resolve().parents[2] / "screening" / "baseline" / "rank
 
 def top_assumptions(goal_id: str, k: int = 3, path: str | Path | None = None) -> list[dict]:
     """The ``k`` parameters with the largest Morris effect on ``goal_id``'s odds in the shipped
-    screening (``path``: another ranking.csv), best first; [] if the file or the goal is absent.
+    screening (``path``: another ranking.csv), best first; [] if the file or the goal is absent,
+    or if no parameter moves the goal's odds (the same at every design point: effects of 0).
 
     Each item: parameter, effect_pp, low_pp, high_pp, mu_pp, rank, year, kind (posterior,
     distribution, plausible or lever), range_low, range_high, basis (floats and ints parsed).
@@ -26,7 +27,8 @@ def top_assumptions(goal_id: str, k: int = 3, path: str | Path | None = None) ->
     if not path.is_file():
         return []
     with open(path, newline="", encoding="utf-8") as fh:
-        rows = [r for r in csv.DictReader(fh) if r["goal"] == goal_id and r["method"] == "morris"]
+        rows = [r for r in csv.DictReader(fh)
+                if r["goal"] == goal_id and r["method"] == "morris" and float(r["effect_pp"]) > 0]
     rows.sort(key=lambda r: (int(r["rank"]), r["parameter"]))
     out = []
     for r in rows[:k]:
