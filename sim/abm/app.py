@@ -52,7 +52,7 @@ from mesa.visualization.utils import update_counter
 
 from sim.abm.agents import ORIGINS
 from sim.abm.model import InnovationModel
-from sim.scenario.loader import apply_overrides_fitting_budget, load_scenario
+from sim.scenario.loader import apply_overrides, load_scenario
 from sim.scenario.schema import PLATFORM_LEVELS, SECTORS, Scenario
 
 
@@ -100,7 +100,7 @@ def with_budgets(scenario: Scenario, budgets_m: dict[str, float | None]) -> Scen
             raise ValueError(f"the scenario has no lever '{key}' to set a budget for "
                              f"(its levers: {', '.join(levers)})")
         overrides[f"levers.{key}.annual_budget_cny"] = float(value) * MILLION
-    return apply_overrides_fitting_budget(scenario, overrides) if overrides else scenario
+    return apply_overrides(scenario, overrides, raise_budget_cap=True) if overrides else scenario
 
 
 class LeverModel(InnovationModel):

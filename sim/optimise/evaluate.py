@@ -70,12 +70,12 @@ def evaluate_task(context: EvalContext, task: tuple) -> np.ndarray:
 
 def _simulator(context: EvalContext, key: str, overrides: dict):
     """The candidate's block simulator, built once per worker (a few are kept)."""
-    from ..scenario.loader import apply_overrides, apply_overrides_fitting_budget
+    from ..scenario.loader import apply_overrides
 
     cache_key = (id(context), key)
     if cache_key not in _WORKER_CACHE:
-        fit = apply_overrides if context.enforce_cap else apply_overrides_fitting_budget
-        scenario = fit(context.base, overrides, f"<{context.base.meta.name} with candidate {key}>")
+        scenario = apply_overrides(context.base, overrides, f"<{context.base.meta.name} with candidate {key}>",
+                                   raise_budget_cap=not context.enforce_cap)
         if len(_WORKER_CACHE) >= _CACHE_SIZE:
             _WORKER_CACHE.pop(next(iter(_WORKER_CACHE)))
         _WORKER_CACHE[cache_key] = context.factory(scenario)

@@ -22,7 +22,6 @@ _EXPORTS = {
     "load_scenario": ".loader",
     "load_scenario_dict": ".loader",
     "apply_overrides": ".loader",
-    "apply_overrides_fitting_budget": ".loader",
     "scenario_to_dict": ".loader",
 }
 
@@ -30,8 +29,7 @@ __all__ = sorted(_EXPORTS)
 
 if TYPE_CHECKING:  # for type checkers and IDEs; at run time the names load lazily
     from ..errors import ScenarioError, UserError  # noqa: F401
-    from .loader import (apply_overrides, apply_overrides_fitting_budget, load_scenario,  # noqa: F401
-                         load_scenario_dict, scenario_to_dict)
+    from .loader import apply_overrides, load_scenario, load_scenario_dict, scenario_to_dict  # noqa: F401
     from .schema import Scenario  # noqa: F401
 
 

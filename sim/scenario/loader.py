@@ -408,11 +408,3 @@ def peak_lever_spending(scenario: Scenario) -> float:
     """The most the scenario's levers spend together in one simulated year, CNY."""
     h, levers = scenario.horizon, scenario.levers.active().values()
     return max(sum(lv.budget_in(y) for lv in levers) for y in range(h.base_year + 1, h.end_year + 1))
-
-
-def apply_overrides_fitting_budget(scenario: Scenario, overrides: Mapping[str, Any],
-                                   source: str | None = None) -> Scenario:
-    """``apply_overrides``, with ``budget.annual_total_cny`` raised to the levers' peak annual
-    spending if the overrides make them spend more than the cap (never lowered). For tools that
-    explore lever budgets (sweeps, the Mesa page), where the cap is not the question asked."""
-    return apply_overrides(scenario, overrides, source, raise_budget_cap=True)

@@ -59,11 +59,11 @@ def point_task(context: ScreenContext, task: tuple[int, dict]) -> PointOutcome:
     from ..execution.executors import InProcess
     from ..execution.replicates import run_replicates
     from ..goals import goal_outcomes, joint_outcomes
-    from ..scenario.loader import apply_overrides_fitting_budget
+    from ..scenario.loader import apply_overrides
 
     point, overrides = task
     start = time.process_time()       # the worker's CPU time: a measure that other jobs on the host do not inflate
-    scenario = apply_overrides_fitting_budget(context.base, overrides)
+    scenario = apply_overrides(context.base, overrides, raise_budget_cap=True)
     results = run_replicates(scenario, runs=context.runs, seed=context.seed, executor=InProcess())
     met = goal_outcomes(scenario.goals, results)
     joint = joint_outcomes(scenario.goals, results, met)

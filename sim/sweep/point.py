@@ -74,10 +74,9 @@ def run_point(point: int, base, overrides: dict, replicates: int, seed: int, rai
         from ..execution.executors import InProcess
         from ..execution.replicates import run_replicates
         from ..goals import evaluate
-        from ..scenario.loader import apply_overrides, apply_overrides_fitting_budget
+        from ..scenario.loader import apply_overrides
 
-        fit = apply_overrides_fitting_budget if raise_budget_cap else apply_overrides
-        scenario = fit(base, overrides)
+        scenario = apply_overrides(base, overrides, raise_budget_cap=raise_budget_cap)
         results = run_replicates(scenario, runs=replicates, seed=seed, chunk_size=chunk_size, executor=InProcess())
         base_year = scenario.horizon.base_year
         odds = evaluate(scenario.goals, results, base_year)
